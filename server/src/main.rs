@@ -1,0 +1,4 @@
+//! The `folio` binary.
+fn main() {
+    println!("folio {}", folio_core::VERSION);
+}

@@ -1,0 +1,1 @@
+//! Helpers shared by Folio's cross-crate tests.

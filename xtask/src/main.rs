@@ -1,0 +1,2 @@
+//! Folio's build driver.
+fn main() {}
