@@ -8,5 +8,7 @@
 //! so a decision made in one place is the decision made in the other.
 #![deny(missing_docs)]
 
+pub mod time;
+
 /// The version of this crate, so the browser can tell the server which rules it runs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
