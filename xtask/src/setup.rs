@@ -18,9 +18,18 @@ use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use std::process::Command;
 
+/// What the wasm build uses on this machine.
+#[derive(Debug, Clone)]
+pub struct Toolchain {
+    /// How to compile Rust for `wasm32-unknown-unknown`.
+    pub compiler: WasmCompiler,
+    /// The `wasm-bindgen` executable, at the version `Cargo.lock` names.
+    pub wasm_bindgen: PathBuf,
+}
+
 /// How to compile Rust for `wasm32-unknown-unknown` on this machine.
 #[derive(Debug, Clone)]
-pub enum Toolchain {
+pub enum WasmCompiler {
     /// rustup's own target.
     Rustup,
     /// Debian's `rustc-web`: a separate compiler and `-Zbuild-std`.
@@ -50,7 +59,7 @@ pub fn setup() -> Result<Toolchain> {
 pub fn setup_for(purpose: Purpose) -> Result<Toolchain> {
     step("setup: checking what is installed");
     let mut apt = Apt::default();
-    let toolchain = wasm_toolchain(&mut apt)?;
+    let compiler = wasm_toolchain(&mut apt)?;
     if !have("wasm-opt") {
         apt.want("binaryen");
     }
@@ -58,13 +67,13 @@ pub fn setup_for(purpose: Purpose) -> Result<Toolchain> {
         apt.want("chromium");
     }
     apt.install()?;
-    wasm_bindgen_cli()?;
+    let wasm_bindgen = wasm_bindgen_cli()?;
     npm_packages()?;
-    eprintln!("    setup complete (wasm toolchain: {})", match &toolchain {
-        Toolchain::Rustup => "rustup target".to_string(),
-        Toolchain::Debian { rustc, .. } => format!("{} with -Zbuild-std", rustc.display()),
+    eprintln!("    setup complete (wasm compiler: {})", match &compiler {
+        WasmCompiler::Rustup => "rustup target".to_string(),
+        WasmCompiler::Debian { rustc, .. } => format!("{} with -Zbuild-std", rustc.display()),
     });
-    Ok(toolchain)
+    Ok(Toolchain { compiler, wasm_bindgen })
 }
 
 /// The Chromium to drive in browser tests: `$FOLIO_CHROMIUM` or Debian's.
@@ -75,28 +84,37 @@ pub fn chromium() -> Option<PathBuf> {
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().map(PathBuf::from).find(|p| p.is_file())
 }
 
-fn wasm_toolchain(apt: &mut Apt) -> Result<Toolchain> {
+fn wasm_toolchain(apt: &mut Apt) -> Result<WasmCompiler> {
+    // `FOLIO_WASM_TOOLCHAIN=debian` forces the fallback (to test it where rustup works).
+    let forced = std::env::var("FOLIO_WASM_TOOLCHAIN").unwrap_or_default();
+    if forced == "debian" {
+        return Ok(debian(apt));
+    }
     let installed = output(Command::new("rustup").args(["target", "list", "--installed"])).unwrap_or_default();
     if installed.lines().any(|l| l.trim() == WASM_TARGET) {
-        return Ok(Toolchain::Rustup);
+        return Ok(WasmCompiler::Rustup);
     }
     let marker = root().join("target-wasm/.rustup-target-unavailable");
     if have("rustup") && !marker.exists() {
         eprintln!("    asking rustup for the {WASM_TARGET} target");
         let ok = Command::new("rustup").args(["target", "add", WASM_TARGET]).status().map(|s| s.success()).unwrap_or(false);
         if ok {
-            return Ok(Toolchain::Rustup);
+            return Ok(WasmCompiler::Rustup);
         }
         eprintln!("    rustup cannot fetch {WASM_TARGET} here; falling back to Debian's rustc-web");
         std::fs::create_dir_all(marker.parent().unwrap())?;
         std::fs::write(&marker, "rustup target add wasm32-unknown-unknown failed; delete this file to try again\n")?;
     }
+    Ok(debian(apt))
+}
+
+fn debian(apt: &mut Apt) -> WasmCompiler {
     for (pkg, file) in [("rustc-web", "/usr/bin/rustc"), ("rust-web-src", "/usr/lib/rustlib/src/rust/library/Cargo.toml"), ("lld", "/usr/bin/wasm-ld")] {
         if !std::path::Path::new(file).exists() {
             apt.want(pkg);
         }
     }
-    Ok(Toolchain::Debian { rustc: "/usr/bin/rustc".into(), rustdoc: "/usr/bin/rustdoc".into() })
+    WasmCompiler::Debian { rustc: "/usr/bin/rustc".into(), rustdoc: "/usr/bin/rustdoc".into() }
 }
 
 /// Debian packages to install in one `apt-get` call.
@@ -158,15 +176,33 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
     bail!("no wasm-bindgen in Cargo.lock")
 }
 
-fn wasm_bindgen_cli() -> Result<()> {
+/// Finds `wasm-bindgen` at the locked version (on the PATH or in cargo's bin
+/// directory), installing it into cargo's bin directory when neither has it.
+fn wasm_bindgen_cli() -> Result<PathBuf> {
     let want = locked_wasm_bindgen_version()?;
-    let have_version = output(Command::new("wasm-bindgen").arg("--version")).unwrap_or_default();
-    if have_version.split_whitespace().nth(1) == Some(want.as_str()) {
-        return Ok(());
+    let cargo_bin = cargo_home().join("bin/wasm-bindgen");
+    let matches = |exe: &std::path::Path| {
+        output(Command::new(exe).arg("--version"))
+            .is_some_and(|v| v.split_whitespace().nth(1) == Some(want.as_str()))
+    };
+    for candidate in [PathBuf::from("wasm-bindgen"), cargo_bin.clone()] {
+        if matches(&candidate) {
+            return Ok(candidate);
+        }
     }
     step(&format!("setup: installing wasm-bindgen-cli {want} (matches Cargo.lock; a few minutes)"));
     // Not `--locked`: the CLI's own lock file names a version the registry no longer serves.
-    run(util::cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))
+    run(util::cargo().args(["install", "wasm-bindgen-cli", "--version", &want]))?;
+    if !matches(&cargo_bin) {
+        bail!("installed wasm-bindgen-cli {want} but {} does not report it", cargo_bin.display());
+    }
+    Ok(cargo_bin)
+}
+
+fn cargo_home() -> PathBuf {
+    std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
 }
 
 fn npm_packages() -> Result<()> {

@@ -8,7 +8,7 @@
 //!   `wasm-opt -Oz` when `wasm-opt` is available and `release` is set;
 //! - `target-wasm/pkg-node/`: `--target nodejs`, loaded by the Node tests.
 
-use crate::setup::Toolchain;
+use crate::setup::{Toolchain, WasmCompiler};
 use crate::util::{cargo, have, root, run, step};
 use anyhow::{Context, Result};
 use std::process::Command;
@@ -23,7 +23,7 @@ pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
     cmd.arg("--target-dir").arg(&target_dir);
     // getrandom 0.3 picks its browser backend only when asked to.
     cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\"");
-    if let Toolchain::Debian { rustc, rustdoc } = toolchain {
+    if let WasmCompiler::Debian { rustc, rustdoc } = &toolchain.compiler {
         cmd.env("RUSTC", rustc)
             .env("RUSTDOC", rustdoc)
             .env("RUSTC_BOOTSTRAP", "1")
@@ -37,7 +37,7 @@ pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
     let web_pkg = root().join("web/pkg");
     let node_pkg = target_dir.join("pkg-node");
     for (target, out) in [("web", &web_pkg), ("nodejs", &node_pkg)] {
-        run(Command::new("wasm-bindgen")
+        run(Command::new(&toolchain.wasm_bindgen)
             .arg(&wasm)
             .args(["--target", target, "--typescript", "--out-dir"])
             .arg(out))?;
