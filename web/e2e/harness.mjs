@@ -52,24 +52,19 @@ export async function startServer({ env = {} } = {}) {
   };
 }
 
-/** Launches Debian's Chromium headless with the flags this closed network needs. */
+/**
+ * Launches Debian's Chromium headless with the flags this closed network needs.
+ * Playwright gives every launch a fresh, temporary profile of its own.
+ */
 export async function launchBrowser() {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'folio-chromium-'));
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: process.env.FOLIO_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      `--user-data-dir=${userDataDir}`,
     ],
   });
-  const close = browser.close.bind(browser);
-  browser.close = async () => {
-    await close();
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  };
-  return browser;
 }
 
 /** Saves a screenshot of a key screen under web/test-results/. */

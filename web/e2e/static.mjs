@@ -12,7 +12,9 @@ export async function serveStatic(routes) {
     const url = new URL(req.url, 'http://x').pathname;
     let file = routes[url];
     if (!file) {
-      const prefix = Object.keys(routes).find((p) => p.endsWith('/') && url.startsWith(p));
+      const prefix = Object.keys(routes)
+        .filter((p) => p.length > 1 && p.endsWith('/') && url.startsWith(p))
+        .sort((a, b) => b.length - a.length)[0];
       if (prefix) file = path.join(routes[prefix], url.slice(prefix.length));
     }
     if (!file || !fs.existsSync(file) || !fs.statSync(file).isFile()) {

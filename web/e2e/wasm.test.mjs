@@ -17,8 +17,9 @@ before(async () => {
   browser = await launchBrowser();
   page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
+  page.on('console', (m) => m.type() === 'error' && console.error('console:', m.text()));
   await page.goto(site.url);
-  await page.waitForSelector('body[data-ready="true"]');
+  await page.waitForSelector('body[data-ready="true"]', { state: 'attached' });
 });
 after(async () => {
   await browser?.close();

@@ -60,9 +60,6 @@ pub fn setup_for(purpose: Purpose) -> Result<Toolchain> {
     step("setup: checking what is installed");
     let mut apt = Apt::default();
     let compiler = wasm_toolchain(&mut apt)?;
-    if !have("wasm-opt") {
-        apt.want("binaryen");
-    }
     if purpose == Purpose::Test && chromium().is_none() {
         apt.want("chromium");
     }

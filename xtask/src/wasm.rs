@@ -5,11 +5,12 @@
 //! invalidate each other's artifacts. Outputs:
 //!
 //! - `web/pkg/`: `--target web`, what the web app imports; optimised with
-//!   `wasm-opt -Oz` when `wasm-opt` is available and `release` is set;
+//!   `wasm-opt -Oz` (binaryen from the web app's npm packages: Debian 12's
+//!   binaryen 108 corrupts wasm-bindgen's externref table) when `release` is set;
 //! - `target-wasm/pkg-node/`: `--target nodejs`, loaded by the Node tests.
 
 use crate::setup::{Toolchain, WasmCompiler};
-use crate::util::{cargo, have, root, run, step};
+use crate::util::{cargo, root, run, step};
 use anyhow::{Context, Result};
 use std::process::Command;
 
@@ -52,12 +53,13 @@ pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
 
 /// Shrinks a module in place with `wasm-opt -Oz`, when wasm-opt is installed.
 fn optimise(path: &std::path::Path) -> Result<()> {
-    if !have("wasm-opt") {
-        eprintln!("    wasm-opt not found: skipping optimisation");
+    let npm_wasm_opt = root().join("web/node_modules/.bin/wasm-opt");
+    if !npm_wasm_opt.is_file() {
+        eprintln!("    wasm-opt not found (web/node_modules/.bin): skipping optimisation");
         return Ok(());
     }
     let tmp = path.with_extension("opt.wasm");
-    let status = Command::new("wasm-opt")
+    let status = Command::new(&npm_wasm_opt)
         .arg(path)
         .args(["-Oz", "--enable-bulk-memory", "--enable-nontrapping-float-to-int", "--enable-sign-ext",
                "--enable-mutable-globals", "--enable-reference-types", "--enable-multivalue", "-o"])
