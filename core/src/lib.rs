@@ -8,6 +8,7 @@
 //! so a decision made in one place is the decision made in the other.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod sync;
 pub mod time;
 
