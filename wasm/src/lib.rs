@@ -16,6 +16,7 @@
 //!   its message and location instead of an opaque `RuntimeError: unreachable`.
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod answer;
 
 use wasm_bindgen::prelude::*;
