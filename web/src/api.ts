@@ -12,11 +12,14 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls the API; cookie-authenticated writes carry the CSRF header the server checks. */
+let csrfToken: string | null = null;
+
+/** Calls the API; cookie-authenticated writes carry the session's CSRF token
+ * (`X-CSRF-Token`), which sign-in and `GET /api/me` hand out. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') headers['x-folio-csrf'] = '1';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, {
     method,
     headers,
@@ -29,6 +32,8 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
     const e = data?.error ?? {};
     throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? `${res.status} ${res.statusText}`, e.field ?? null);
   }
+  if (data && typeof data === 'object' && typeof data.csrf_token === 'string') csrfToken = data.csrf_token;
+  if (method === 'DELETE' && path === '/api/session') csrfToken = null;
   return data as T;
 }
 
@@ -38,4 +43,6 @@ export interface Me {
   email: string;
   display_name: string;
   is_admin: boolean;
+  kind: 'member' | 'external' | 'service';
+  csrf_token: string;
 }
