@@ -60,12 +60,24 @@ pub fn setup_for(purpose: Purpose) -> Result<Toolchain> {
     step("setup: checking what is installed");
     let mut apt = Apt::default();
     let compiler = wasm_toolchain(&mut apt)?;
-    if purpose == Purpose::Test && chromium().is_none() {
-        apt.want("chromium");
+    if purpose == Purpose::Test {
+        if chromium().is_none() {
+            apt.want("chromium");
+        }
+        // A real SMTP sink on loopback for the mail tests.
+        if output(Command::new("python3").args(["-c", "import aiosmtpd"])).is_none() {
+            apt.want("python3-aiosmtpd");
+        }
     }
     apt.install()?;
     let wasm_bindgen = wasm_bindgen_cli()?;
-    npm_packages()?;
+    npm_packages(&root().join("web"), true)?;
+    if purpose == Purpose::Test {
+        // The unmodified automerge-repo client used by the interop tests. Its lock
+        // omits cbor-x's optional native helpers (not served here), so `npm ci`
+        // would refuse it; `npm install` installs exactly the locked versions.
+        npm_packages(&root().join("tests/interop"), false)?;
+    }
     eprintln!("    setup complete (wasm compiler: {})", match &compiler {
         WasmCompiler::Rustup => "rustup target".to_string(),
         WasmCompiler::Debian { rustc, .. } => format!("{} with -Zbuild-std", rustc.display()),
@@ -202,10 +214,9 @@ fn cargo_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"))
 }
 
-fn npm_packages() -> Result<()> {
-    let web = root().join("web");
-    let stamp = web.join("node_modules/.package-lock.json");
-    let lock = web.join("package-lock.json");
+fn npm_packages(dir: &std::path::Path, ci: bool) -> Result<()> {
+    let stamp = dir.join("node_modules/.package-lock.json");
+    let lock = dir.join("package-lock.json");
     let fresh = match (std::fs::metadata(&stamp), std::fs::metadata(&lock)) {
         (Ok(s), Ok(l)) => s.modified()? >= l.modified()?,
         _ => false,
@@ -216,6 +227,8 @@ fn npm_packages() -> Result<()> {
     if !have("npm") {
         bail!("npm is missing: install Node.js 20.19 or newer with npm, then run again");
     }
-    step("setup: installing the web app's npm packages (npm ci)");
-    run(&mut util::npm(&["ci", "--no-audit", "--no-fund", "--loglevel=error"]))
+    step(&format!("setup: installing npm packages in {}", dir.display()));
+    let mut cmd = Command::new("npm");
+    cmd.args([if ci { "ci" } else { "install" }, "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir);
+    run(&mut cmd)
 }
