@@ -65,7 +65,8 @@ pub fn setup_for(purpose: Purpose) -> Result<Toolchain> {
             apt.want("chromium");
         }
         // A real SMTP sink on loopback for the mail tests.
-        if output(Command::new("python3").args(["-c", "import aiosmtpd"])).is_none() {
+        // Debian's own python3 (a pyenv or venv python on the PATH would not see it).
+        if output(Command::new("/usr/bin/python3").args(["-c", "import aiosmtpd"])).is_none() {
             apt.want("python3-aiosmtpd");
         }
     }
@@ -176,10 +177,10 @@ pub fn locked_wasm_bindgen_version() -> Result<String> {
     let lock = std::fs::read_to_string(root().join("Cargo.lock")).context("reading Cargo.lock")?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line.trim() == "name = \"wasm-bindgen\"" {
-            if let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \"")) {
-                return Ok(v.trim_end_matches('"').to_string());
-            }
+        if line.trim() == "name = \"wasm-bindgen\""
+            && let Some(v) = lines.next().and_then(|l| l.trim().strip_prefix("version = \""))
+        {
+            return Ok(v.trim_end_matches('"').to_string());
         }
     }
     bail!("no wasm-bindgen in Cargo.lock")
