@@ -9,6 +9,8 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod doc;
+pub mod guard;
 pub mod sync;
 pub mod time;
 

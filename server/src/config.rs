@@ -63,6 +63,9 @@ pub struct ServeConfig {
     /// SMTP server for outgoing mail, `smtp://user:password@host:port` (unset: mail stays in the outbox).
     #[arg(long, env = "FOLIO_SMTP_URL")]
     pub smtp_url: Option<Secret<String>>,
+    /// The sender of Folio's mail, `Name <address>` or a bare address.
+    #[arg(long, env = "FOLIO_MAIL_FROM", default_value = "Folio <folio@localhost>")]
+    pub mail_from: String,
     /// Limits on what clients may send.
     #[command(flatten)]
     pub limits: Limits,
@@ -101,6 +104,9 @@ pub enum ConfigError {
     /// `--public-url` is not an http(s) origin.
     #[error("`{0}` is not a public URL; expected something like `https://folio.example.org`")]
     PublicUrl(String),
+    /// The mail settings are unusable.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 impl ServeConfig {
@@ -112,6 +118,7 @@ impl ServeConfig {
             data_dir,
             public_url: None,
             smtp_url: None,
+            mail_from: "Folio <folio@localhost>".to_owned(),
             limits: Limits::default(),
             session_hours: 24 * 14,
         }

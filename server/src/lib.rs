@@ -37,20 +37,28 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod bootstrap;
 pub mod clock;
 pub mod config;
+pub mod docs;
 pub mod error;
 pub mod logging;
+pub mod mail;
 pub mod metrics;
+pub mod openapi;
+pub mod policy;
 pub mod routes;
 pub mod secret;
 pub mod server;
+pub mod sharing;
 pub mod state;
 pub mod storage;
+pub mod sync;
+pub mod tokens;
 
 pub use routes::app;
 pub use server::serve;

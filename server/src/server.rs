@@ -102,12 +102,22 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "serving");
     let janitor = tokio::spawn(janitor(state.clone()));
+    // Websockets are detached from hyper once upgraded: tell them to close
+    // when shutdown begins, and wait for them (bounded) after the HTTP side.
+    let sync_state = state.clone();
+    let shutdown = async move {
+        shutdown.await;
+        sync_state.sync().shut_down();
+    };
     let result = axum::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    if !state.sync().drained(Duration::from_secs(5)).await {
+        tracing::warn!(live = state.sync().live(), "sync connections still open at shutdown");
+    }
     janitor.abort();
     tracing::info!("stopped");
     result

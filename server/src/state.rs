@@ -7,7 +7,11 @@ use crate::blobs::BlobStore;
 use crate::clock::Clock;
 use crate::config::{ConfigError, ServeConfig};
 use crate::metrics::Metrics;
+use crate::docs::DocRegistry;
+use crate::policy::PolicyHub;
+use crate::sync::SyncHub;
 use crate::storage::Storage;
+use crate::mail::Mailer;
 
 /// Shared state: configuration, storage, clock, blob store, metrics and the
 /// sign-in limiter. Cheap to clone (one `Arc`).
@@ -25,6 +29,11 @@ struct Inner {
     blobs: BlobStore,
     metrics: Metrics,
     limiter: LoginLimiter,
+    mailer: Mailer,
+    policy: PolicyHub,
+    docs: DocRegistry,
+    sync: SyncHub,
+    pending_logins: crate::accounts::totp::PendingLogins,
 }
 
 impl AppState {
@@ -40,17 +49,25 @@ impl AppState {
             config.limits.max_upload_bytes,
             storage.clone(),
         );
-        Ok(AppState {
+        let mailer = Mailer::new(&config, storage.clone(), clock.clone())?;
+        let state = AppState {
             inner: Arc::new(Inner {
                 config,
                 public_origin,
-                storage,
-                clock,
+                storage: storage.clone(),
+                clock: clock.clone(),
                 blobs,
                 metrics: Metrics::default(),
                 limiter: LoginLimiter::default(),
+                mailer,
+                policy: PolicyHub::new(storage.clone(), clock.clone()),
+                docs: DocRegistry::default(),
+                sync: SyncHub::default(),
+                pending_logins: Default::default(),
             }),
-        })
+        };
+        crate::sharing::install(&state);
+        Ok(state)
     }
 
     /// The configuration.
@@ -91,5 +108,30 @@ impl AppState {
     /// The sign-in limiter.
     pub fn limiter(&self) -> &LoginLimiter {
         &self.inner.limiter
+    }
+
+    /// Outgoing mail.
+    pub fn mailer(&self) -> &Mailer {
+        &self.inner.mailer
+    }
+
+    /// The access rules, cached per portfolio, with live change notifications.
+    pub fn policy(&self) -> &PolicyHub {
+        &self.inner.policy
+    }
+
+    /// The open documents (one actor each).
+    pub fn docs(&self) -> &DocRegistry {
+        &self.inner.docs
+    }
+
+    /// Live sync connections (ids, shutdown, draining).
+    pub fn sync(&self) -> &SyncHub {
+        &self.inner.sync
+    }
+
+    /// Sign-ins waiting for their second factor.
+    pub fn pending_logins(&self) -> &crate::accounts::totp::PendingLogins {
+        &self.inner.pending_logins
     }
 }

@@ -5,6 +5,8 @@
 //! and stops it gracefully. Tests speak HTTP to it with [`TestServer::client`]
 //! and set up users directly through the server's own storage API.
 
+pub mod sync;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -65,6 +67,12 @@ impl TestServer {
             stop: Some(stop),
             task: Some(task),
         }
+    }
+
+    /// Moves the clock forward and lets the server's timers see it.
+    pub fn advance(&self, by: Duration) {
+        self.clock.advance(by);
+        self.state.policy().tick();
     }
 
     /// `http://127.0.0.1:PORT{path}`.

@@ -11,12 +11,15 @@
 //! folio admin --data-dir D org create --name O
 //! folio admin --data-dir D org add-member --org O --email E --role R
 //! folio admin --data-dir D org list
+//! folio admin --data-dir D mail list [--limit N] [--no-body]
 //! ```
 //!
 //! Without `--password` a random one is generated and printed once.
 
+mod mail;
 mod org;
 mod user;
+pub mod web;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -27,6 +30,7 @@ use crate::auth::password::PasswordError;
 use crate::clock::Clock;
 use crate::storage::{SqliteStorage, StorageError, ValueError};
 
+pub use mail::MailCommand;
 pub use org::OrgCommand;
 pub use user::UserCommand;
 
@@ -50,6 +54,9 @@ pub enum AdminCommand {
     /// Organisations.
     #[command(subcommand)]
     Org(OrgCommand),
+    /// The outbox (mail sent, or kept because no SMTP is configured).
+    #[command(subcommand)]
+    Mail(MailCommand),
 }
 
 /// Why an admin command failed.
@@ -86,6 +93,7 @@ pub async fn run(
     let result = match args.command {
         AdminCommand::User(cmd) => user::run(cmd, &storage, clock, out).await,
         AdminCommand::Org(cmd) => org::run(cmd, &storage, clock, out).await,
+        AdminCommand::Mail(cmd) => mail::run(cmd, &storage, out).await,
     };
     storage.close().await;
     result
@@ -324,5 +332,25 @@ mod tests {
         assert!(err.to_string().contains("not a role name"), "{err}");
         let storage = SqliteStorage::open(dir.path()).await.unwrap();
         assert_eq!(storage.list_orgs().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_mail_list_shows_the_outbox_newest_first_with_bodies() {
+        use crate::storage::{NewMail, OutboxStore};
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(admin(dir.path(), &["mail", "list"]).await.unwrap(), "the outbox is empty\n");
+        let storage = SqliteStorage::open(dir.path()).await.unwrap();
+        for (i, subject) in ["first", "second"].iter().enumerate() {
+            let mail = NewMail { to: Email::parse("ext@firm.nl").unwrap(), subject: (*subject).into(), body_text: format!("code {i}"), body_html: None };
+            storage.enqueue_mail(&mail, folio_core::time::Timestamp(1_735_689_600_000)).await.unwrap();
+        }
+        storage.close().await;
+        let out = admin(dir.path(), &["mail", "list"]).await.unwrap();
+        let second = out.find("subject: second").unwrap();
+        let first = out.find("subject: first").unwrap();
+        assert!(second < first, "{out}");
+        assert!(out.contains("#2 2025-01-01 00:00 UTC to ext@firm.nl — pending") && out.contains("  | code 1"), "{out}");
+        let out = admin(dir.path(), &["mail", "list", "--limit", "1", "--no-body"]).await.unwrap();
+        assert!(!out.contains("code") && !out.contains("first"), "{out}");
     }
 }

@@ -4,6 +4,9 @@
 //! |---|---|
 //! | `POST /api/session`, `DELETE /api/session` | `session.rs` |
 //! | `GET /api/me` | `me.rs` |
+//! | `GET /sync` (websocket) | `sync.rs` |
+//! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents` | `documents.rs` |
+//! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
 //! | everything else | `web.rs` (the single-page app) |
@@ -11,21 +14,25 @@
 //! Every `/api` answer that is an error uses [`crate::error::ApiError`]'s JSON
 //! shape, including unknown routes, wrong methods and unreadable bodies.
 
+mod documents;
+mod files;
 mod health;
 mod json;
 mod me;
 mod metrics;
 mod session;
+mod sync;
 mod web;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use tower_http::trace::TraceLayer;
 
 pub use json::ApiJson;
+pub use session::start_session;
 
 use crate::auth::origin::same_origin_writes;
 use crate::error::ApiError;
@@ -37,6 +44,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::metrics))
+        .route("/sync", get(sync::sync))
         .nest("/api", api(state.clone()))
         .fallback(web::web_app)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -45,9 +53,9 @@ pub fn app(state: AppState) -> Router {
 }
 
 fn api(state: AppState) -> Router<AppState> {
-    Router::new()
-        .route("/session", post(session::login).delete(session::logout))
-        .route("/me", get(me::me))
+    api_routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route))
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
@@ -57,4 +65,30 @@ fn api(state: AppState) -> Router<AppState> {
             )
         })
         .layer(middleware::from_fn_with_state(state, same_origin_writes))
+}
+
+/// Every `/api` route, relative to `/api`. The router is built from this list
+/// and nothing else, so [`api_paths`] is exactly what it serves (the OpenAPI
+/// test compares it with `GET /api/openapi.json`). Add new routes here.
+pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes: Vec<(&'static str, MethodRouter<AppState>)> = vec![
+        ("/session", post(session::login).delete(session::logout)),
+        ("/session/totp", post(crate::accounts::totp::second_factor)),
+        ("/me", get(me::me)),
+        ("/portfolios", post(documents::create).get(documents::list)),
+        ("/portfolios/{id}/documents", get(documents::documents)),
+        ("/portfolios/{portfolio}/nodes/{node}/files", post(files::upload)),
+        ("/portfolios/{portfolio}/nodes/{node}/files/{hash}", get(files::download)),
+        ("/openapi.json", get(crate::openapi::openapi_json)),
+        ("/admin/outbox", get(crate::admin::web::outbox)),
+    ];
+    routes.extend(crate::sharing::routes());
+    routes.extend(crate::accounts::routes());
+    routes.extend(crate::tokens::routes());
+    routes
+}
+
+/// The paths of [`api_routes`], with the `/api` prefix.
+pub fn api_paths() -> Vec<String> {
+    api_routes().into_iter().map(|(path, _)| format!("/api{path}")).collect()
 }

@@ -1,4 +1,8 @@
 //! `POST /api/session` (sign in) and `DELETE /api/session` (sign out).
+//!
+//! An account with a TOTP second factor gets `{ "second_factor": "totp", "pending": … }`
+//! instead of a session after the right password; `POST /api/session/totp`
+//! (`crate::accounts::totp`) finishes the sign-in.
 
 use axum::Json;
 use axum::extract::State;
@@ -13,7 +17,8 @@ use crate::auth::{Authenticated, ClientIp, password};
 use crate::error::ApiError;
 use crate::metrics::inc;
 use crate::state::AppState;
-use crate::storage::{Email, Session};
+use crate::storage::{Email, Session, User};
+use folio_core::time::Timestamp;
 
 /// The sign-in form.
 #[derive(Deserialize)]
@@ -73,9 +78,21 @@ pub async fn login(
         }
     };
     state.limiter().record_success(email.as_str());
+    if crate::accounts::totp::enrolled(&state, user.id).await? {
+        // The password was right; the session waits for the second factor.
+        let pending = state.pending_logins().issue(user.id, now);
+        let mut response = Json(serde_json::json!({ "second_factor": "totp", "pending": pending })).into_response();
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return Ok(response);
+    }
+    start_session(&state, &headers, &user, now).await
+}
 
+/// Ends the session the browser presented (if any), starts a new one for
+/// `user`, sets its cookie and answers like `GET /api/me`.
+pub async fn start_session(state: &AppState, headers: &HeaderMap, user: &User, now: Timestamp) -> Result<Response, ApiError> {
     let secure = state.config().secure_cookies();
-    if let Some(old) = token::from_headers(&headers, secure) {
+    if let Some(old) = token::from_headers(headers, secure) {
         state.storage().delete_session(&old.hash()).await?;
     }
     let token = SessionToken::generate();
@@ -90,7 +107,7 @@ pub async fn login(
     inc(&state.metrics().logins_succeeded);
     tracing::info!(user = %user.id, "signed in");
 
-    let mut response = Json(Me::new(&user, &token)).into_response();
+    let mut response = Json(Me::new(user, &token)).into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
         token::set_cookie(&token, ttl_secs, secure),

@@ -22,21 +22,25 @@
 //! database. A PostgreSQL backend implements the same traits when Folio grows
 //! beyond one machine.
 //!
-//! ## Grants
+//! ## Grants, tree and document registry
 //!
-//! The authoritative grants, share links, invitations and API tokens are not
-//! here yet: they arrive as a `GrantStore` topic trait (added to [`Storage`]'s
-//! supertraits) with its migration `0002_grants.sql`, together with the access
-//! engine that defines them.
+//! [`GrantStore`] (authoritative grants with their source) and [`TreeStore`]
+//! (node skeleton, document registry, attachments per node, a user's roles)
+//! live in `policy.rs`, with migration `0002_grants_nodes_documents.sql`; the
+//! cache over them is [`crate::policy::PolicyHub`].
 
+mod policy;
 mod records;
+mod sharing;
 mod sqlite;
 mod values;
 
 use folio_core::time::Timestamp;
 use futures::future::BoxFuture;
 
+pub use policy::*;
 pub use records::*;
+pub use sharing::*;
 pub use sqlite::SqliteStorage;
 pub use values::*;
 
@@ -99,6 +103,13 @@ pub trait Storage:
     + AuditStore
     + BlobMetaStore
     + OutboxStore
+    + GrantStore
+    + TreeStore
+    + LinkStore
+    + InvitationStore
+    + AccessRequestStore
+    + AccountStore
+    + ApiTokenStore
     + std::fmt::Debug
     + Send
     + Sync
@@ -235,6 +246,8 @@ pub trait AuditStore {
         doc: &'a DocumentId,
         limit: u32,
     ) -> StorageFuture<'a, Vec<AuditEntry>>;
+    /// The latest `limit` entries of any kind, newest first.
+    fn recent_audit(&self, limit: u32) -> StorageFuture<'_, Vec<AuditEntry>>;
 }
 
 /// Metadata of the blob store's files.

@@ -39,6 +39,25 @@ impl AuditStore for SqliteStorage {
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
+            rows_to_entries(&rows)
+        })
+    }
+
+    fn recent_audit(&self, limit: u32) -> StorageFuture<'_, Vec<AuditEntry>> {
+        Box::pin(async move {
+            let rows = sqlx::query(
+                "SELECT at, principal, document_id, node_id, action, outcome, reason FROM audit_log
+                 ORDER BY id DESC LIMIT ?",
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+            rows_to_entries(&rows)
+        })
+    }
+}
+
+fn rows_to_entries(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<AuditEntry>, StorageError> {
             rows.iter()
                 .map(|row| {
                     let outcome = match row.try_get::<&str, _>("outcome")? {
@@ -62,8 +81,6 @@ impl AuditStore for SqliteStorage {
                     })
                 })
                 .collect()
-        })
-    }
 }
 
 #[cfg(test)]

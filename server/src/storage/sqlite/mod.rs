@@ -13,13 +13,21 @@
 //! `portfolios.rs`, `sessions.rs`, `documents.rs`, `audit.rs`, `blobs.rs`,
 //! `outbox.rs`.
 
+mod access_requests;
+mod accounts;
+mod api_tokens;
 mod audit;
 mod blobs;
 mod documents;
+mod grant_tx;
+mod grants;
+mod invitations;
+mod links;
 mod orgs;
 mod outbox;
 mod portfolios;
 mod sessions;
+mod tree;
 mod users;
 
 use std::path::Path;

@@ -1,0 +1,220 @@
+//! Guard + apply versus plain `apply_changes`.
+//!
+//! (a) single-keystroke changes to a 50-section page, (b) one 1,000-operation
+//! paste, (c) the automerge-paper editing trace replayed into one section as
+//! changes of 10 edits. (c) reads the trace from `$FOLIO_TRACES_DIR`
+//! (default: `../shared/data/editing-traces` beside the workspace) and is
+//! skipped, saying so, when the file is absent. Run: `cargo bench -p folio-core --bench guard`.
+#![allow(missing_docs)] // criterion_group! generates an undocumented function
+
+use std::hint::black_box;
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{Automerge, Change, ObjType, ROOT, ReadDoc};
+use criterion::{BatchSize, Criterion, criterion_group};
+use folio_core::access::{Engine, Grant, Level, Node, NodeKind, Principal, Subject};
+use folio_core::doc::{PageDoc, actor};
+use folio_core::guard::{Sender, guard};
+use folio_core::time::Timestamp;
+
+const NOW: Timestamp = Timestamp(1_000);
+
+fn engine(sections: usize) -> Engine {
+    let mut e = Engine::new();
+    e.add_node(Node::portfolio("pf", "olga")).unwrap();
+    e.add_node(Node::child("c1", NodeKind::Collection, "pf")).unwrap();
+    e.add_node(Node::child("pg", NodeKind::Page, "c1")).unwrap();
+    for i in 0..sections {
+        e.add_node(Node::child(format!("s{i}"), NodeKind::Section, "pg")).unwrap();
+    }
+    e.add_grant(Grant::new(1, "pg", Subject::user("wendy"), Level::Write)).unwrap();
+    e
+}
+
+/// A page with `sections` sections of a little text each, owned by Olga.
+fn page(sections: usize) -> Automerge {
+    let mut p = PageDoc::create(actor::actor_for("user:olga", [0; 16]), "pg", "c1").unwrap();
+    for i in 0..sections {
+        let id = format!("s{i}");
+        p.add_section("pg", &id, &format!("Section {i}"), None).unwrap();
+        p.splice_text(&id, 0, 0, "Some text to start with. ").unwrap();
+    }
+    p.into_automerge()
+}
+
+fn wendy() -> Principal {
+    Principal::user("wendy")
+}
+
+/// Changes made by Wendy on top of `base`, through the typed API.
+fn typed_changes(base: &Automerge, edit: impl FnOnce(&mut PageDoc)) -> Vec<Change> {
+    let mut c = PageDoc::load(&base.clone().save(), actor::actor_for("user:wendy", [1; 16])).unwrap();
+    let heads = c.heads();
+    edit(&mut c);
+    c.changes_since(&heads)
+}
+
+fn apply_each(doc: &mut Automerge, changes: &[Change]) {
+    for c in changes {
+        doc.apply_changes([c.clone()]).unwrap();
+    }
+}
+
+fn guard_each(doc: &mut Automerge, changes: &[Change], engine: &Engine, who: &Principal) {
+    for c in changes {
+        let v = guard(doc, vec![c.clone()], Sender { principal: who, profile: None }, engine, NOW);
+        assert!(v.all_accepted(), "{v:?}");
+    }
+}
+
+fn keystrokes(c: &mut Criterion) {
+    let base = page(50);
+    let engine = engine(50);
+    let who = wendy();
+    let changes = typed_changes(&base, |p| {
+        for (i, ch) in "The quick brown fox jumps over the lazy dog. ".chars().cycle().take(200).enumerate() {
+            p.splice_text("s25", i, 0, &ch.to_string()).unwrap();
+        }
+    });
+    let mut g = c.benchmark_group("a_keystrokes_50_sections_200_changes");
+    g.bench_function("apply", |b| b.iter_batched(|| base.clone(), |mut d| apply_each(&mut d, &changes), BatchSize::LargeInput));
+    g.bench_function("guard_and_apply", |b| {
+        b.iter_batched(|| base.clone(), |mut d| guard_each(&mut d, &changes, &engine, &who), BatchSize::LargeInput)
+    });
+    g.finish();
+}
+
+fn paste(c: &mut Criterion) {
+    let base = page(50);
+    let engine = engine(50);
+    let who = wendy();
+    let text: String = "lorem ipsum dolor sit amet ".chars().cycle().take(1000).collect();
+    let changes = typed_changes(&base, |p| drop(p.splice_text("s10", 5, 0, &text).unwrap()));
+    assert_eq!(changes.len(), 1);
+    let mut g = c.benchmark_group("b_paste_1000_ops");
+    g.bench_function("apply", |b| b.iter_batched(|| base.clone(), |mut d| apply_each(&mut d, &changes), BatchSize::LargeInput));
+    g.bench_function("guard_and_apply", |b| {
+        b.iter_batched(|| base.clone(), |mut d| guard_each(&mut d, &changes, &engine, &who), BatchSize::LargeInput)
+    });
+    g.finish();
+}
+
+criterion_group!(benches, keystrokes, paste);
+
+// ------------------------------------------------------------------ (c) the trace
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Trace {
+    end_content: String,
+    txns: Vec<Txn>,
+}
+
+#[derive(serde::Deserialize)]
+struct Txn {
+    patches: Vec<(usize, usize, String)>,
+}
+
+fn traces_dir() -> PathBuf {
+    match std::env::var_os("FOLIO_TRACES_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/editing-traces"),
+    }
+}
+
+fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+fn trace() {
+    let path = traces_dir().join("automerge-paper.json.gz");
+    let Ok(file) = std::fs::File::open(&path) else {
+        println!("c_trace: SKIPPED — {} not found (set FOLIO_TRACES_DIR to the directory holding automerge-paper.json.gz)", path.display());
+        return;
+    };
+    let mut json = String::new();
+    flate2::read::GzDecoder::new(file).read_to_string(&mut json).expect("the trace is gzipped JSON");
+    let trace: Trace = serde_json::from_str(&json).expect("the trace has the documented shape");
+    let edits: Vec<&(usize, usize, String)> = trace.txns.iter().flat_map(|t| t.patches.iter()).collect();
+
+    // Wendy replays the trace into section s0, 10 edits per change.
+    let base = page(1);
+    let engine = engine(1);
+    let who = wendy();
+    let mut client = PageDoc::load(&base.clone().save(), actor::actor_for("user:wendy", [1; 16])).unwrap().into_automerge();
+    let nodes = client.get(ROOT, "nodes").unwrap().unwrap().1;
+    let s0 = client.get(&nodes, "s0").unwrap().unwrap().1;
+    let text = match client.get(&s0, "text").unwrap().unwrap() {
+        (automerge::Value::Object(ObjType::Text), id) => id,
+        _ => unreachable!(),
+    };
+    let start_len = client.length(&text);
+    client.transact(|tx| tx.splice_text(&text, 0, start_len as isize, "")).unwrap();
+    for chunk in edits.chunks(10) {
+        client
+            .transact(|tx| {
+                for (pos, del, ins) in chunk {
+                    tx.splice_text(&text, *pos, *del as isize, ins)?;
+                }
+                Ok::<_, automerge::AutomergeError>(())
+            })
+            .unwrap();
+    }
+    // the change clearing the starting text, then the trace
+    let changes = client.get_changes(&base.get_heads());
+    assert_eq!(client.text(&text).unwrap(), trace.end_content);
+
+    let mut best_apply = Duration::MAX;
+    let mut best_guard = Duration::MAX;
+    let mut final_doc = None;
+    // Applying one change at a time costs time linear in the document in
+    // automerge 0.12, so the replay is long; FOLIO_TRACE_REPS (default 1) repeats it.
+    let reps: usize = std::env::var("FOLIO_TRACE_REPS").ok().and_then(|r| r.parse().ok()).unwrap_or(1);
+    for _ in 0..reps.max(1) {
+        let mut d = base.clone();
+        let t = Instant::now();
+        apply_each(&mut d, &changes);
+        best_apply = best_apply.min(t.elapsed());
+        black_box(&d);
+
+        let mut d = base.clone();
+        let t = Instant::now();
+        guard_each(&mut d, &changes, &engine, &who);
+        best_guard = best_guard.min(t.elapsed());
+        final_doc = Some(d);
+    }
+    let d = final_doc.unwrap();
+    let page = PageDoc::from_automerge(d.clone()).unwrap();
+    assert_eq!(page.text("s0").unwrap(), trace.end_content, "the replayed text equals the trace's endContent");
+    let saved = d.save();
+    drop(page);
+    drop(d);
+    let before = rss_bytes();
+    let loaded = Automerge::load(&saved).unwrap();
+    let after = rss_bytes();
+    black_box(&loaded);
+    println!(
+        "c_trace: {} edits in {} changes; apply {:.3} s, guard+apply {:.3} s, ratio {:.2}; saved size {} bytes; resident memory of the loaded document ≈ {}",
+        edits.len(),
+        changes.len(),
+        best_apply.as_secs_f64(),
+        best_guard.as_secs_f64(),
+        best_guard.as_secs_f64() / best_apply.as_secs_f64(),
+        saved.len(),
+        match (before, after) {
+            (Some(b), Some(a)) => format!("{:.1} MiB", a.saturating_sub(b) as f64 / 1048576.0),
+            _ => "unknown (no /proc)".to_owned(),
+        }
+    );
+}
+
+fn main() {
+    trace();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -1,0 +1,72 @@
+//! `GET /sync`: the automerge-repo websocket (see [`crate::sync`]).
+//!
+//! Authentication happens here, once: the session cookie, or `?token=` (a
+//! share link's or an API token's secret, resolved by the policy hub's token
+//! hook). No credentials, or credentials that do not resolve, answer 401
+//! before any upgrade.
+
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::auth::token;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::sync::{Auth, run_connection};
+
+/// The query string of `/sync`.
+#[derive(Debug, Deserialize)]
+pub struct SyncQuery {
+    /// A share-link or API-token secret.
+    token: Option<String>,
+}
+
+/// Upgrades to the sync protocol after authenticating.
+pub async fn sync(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Query(query): Query<SyncQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (auth, principal) = match authenticate(&state, query.token, &headers).await {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let limit = state.config().limits.max_frame_bytes;
+    ws.max_message_size(limit.saturating_mul(2))
+        .max_frame_size(limit.saturating_mul(2))
+        .on_upgrade(move |socket| run_connection(socket, state, auth, principal))
+}
+
+async fn authenticate(
+    state: &AppState,
+    token: Option<String>,
+    headers: &HeaderMap,
+) -> Result<(Auth, folio_core::access::Principal), ApiError> {
+    if let Some(secret) = token {
+        let principal = state.policy().resolve_token(&secret).await.ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "this link or token is unknown, revoked or expired; ask its owner for a new one",
+            )
+        })?;
+        return Ok((Auth::Token(secret), principal));
+    }
+    let secure = state.config().secure_cookies();
+    let session_token = token::from_headers(headers, secure).ok_or_else(ApiError::unauthenticated)?;
+    let now = state.clock().now();
+    let session = state
+        .storage()
+        .session(&session_token.hash(), now)
+        .await?
+        .ok_or_else(ApiError::unauthenticated)?;
+    let user = state.storage().user(session.user).await?.ok_or_else(ApiError::unauthenticated)?;
+    let principal = state
+        .policy()
+        .principal_for_user(user.id)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok((Auth::User { id: user.id, name: user.display_name }, principal))
+}
