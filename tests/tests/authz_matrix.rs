@@ -282,11 +282,10 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/me", Empty, None, "200 200 200 200 200 200 200 200 200 401 401 401 401 401 401 200"),
         r(Method::POST, "/api/portfolios", J(json!({"title": "Another"})), None, "201 201 201 201 201 201 201 201 201 401 401 401 401 401 401 201"),
         r(Method::GET, "/api/portfolios", Empty, None, "200 200 200 200 200 200 200 200 200 401 401 401 401 401 401 200"),
-        // KNOWN GAP: link2/link3 hold their role through `link_roles`, which the policy hub's
-        // `principal_for_user` (documents, files, sync) does not read yet; the sharing routes do.
-        r(Method::GET, "/api/portfolios/{p}/documents", Empty, None, "200 200 200 200 404 200 404 404 404 401 401 401 401 401 401 404"),
+        // link2/link3 hold a timed role through `link_roles`, which the policy hub reads like any role.
+        r(Method::GET, "/api/portfolios/{p}/documents", Empty, None, "200 200 200 200 404 200 404 200 200 401 401 401 401 401 401 404"),
         r(Method::POST, "/api/portfolios/{p}/nodes/c1/files", Bytes, None, "201 404 404 404 404 404 404 404 404 401 401 401 401 401 401 404"),
-        r(Method::GET, "/api/portfolios/{p}/nodes/c1/files/{hash}", Empty, None, "200 200 200 200 200 200 404 404 404 401 401 401 401 401 401 404"),
+        r(Method::GET, "/api/portfolios/{p}/nodes/c1/files/{hash}", Empty, None, "200 200 200 200 200 200 404 200 200 401 401 401 401 401 401 404"),
         r(Method::GET, "/api/portfolios/{p}/links", Empty, None, "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
         r(Method::POST, "/api/portfolios/{p}/links", J(json!({"node": "c1", "level": 4})), None, "201 403 403 403 403 403 404 403 403 401 401 401 401 401 401 404"),
         r(Method::DELETE, "/api/portfolios/{p}/links/{id}", Empty, Some(Fresh::Link), "204 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),

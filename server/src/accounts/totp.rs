@@ -79,7 +79,8 @@ fn unix_secs(t: Timestamp) -> u64 {
 
 /// The code an authenticator shows at `at` for a base32 secret (for tests and tools).
 pub fn code_at(secret_base32: &str, at: Timestamp) -> Result<String, TotpError> {
-    let secret = TotpSecret::try_from_base32(secret_base32).map_err(|e| TotpError::Secret(e.to_string()))?;
+    let secret =
+        TotpSecret::try_from_base32(secret_base32).map_err(|e| TotpError::Secret(e.to_string()))?;
     let t = totp(secret.as_ref(), "x")?;
     Ok(t.generate(unix_secs(at)).to_string())
 }
@@ -90,11 +91,16 @@ fn matching_step(rec: &TotpRecord, code: &str, now: Timestamp) -> Option<i64> {
         return None;
     }
     let t = totp(&rec.secret, "x").ok()?;
-    t.check(code, unix_secs(now)).and_then(|s| i64::try_from(s).ok())
+    t.check(code, unix_secs(now))
+        .and_then(|s| i64::try_from(s).ok())
 }
 
 fn recovery_hash(user: UserId, code: &str) -> TokenHash {
-    let normal: String = code.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    let normal: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
     let mut h = Sha256::new();
     h.update(b"folio-recovery\0");
     h.update(user.0.to_le_bytes());
@@ -131,7 +137,9 @@ pub struct PendingLogins {
 
 impl PendingLogins {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Pending>> {
-        self.map.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.map
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// A fresh pending-login token for `user` (shown to the client, kept hashed).
@@ -141,14 +149,24 @@ impl PendingLogins {
         let raw = format!("fp_{}", URL_SAFE_NO_PAD.encode(bytes));
         let mut map = self.lock();
         map.retain(|_, p| p.expires > now);
-        map.insert(Sha256::digest(raw.as_bytes()).into(), Pending { user, expires: now.plus_millis(PENDING_MINUTES * 60_000), wrong: 0 });
+        map.insert(
+            Sha256::digest(raw.as_bytes()).into(),
+            Pending {
+                user,
+                expires: now.plus_millis(PENDING_MINUTES * 60_000),
+                wrong: 0,
+            },
+        );
         raw
     }
 
     /// Whose sign-in `raw` continues, if it is still pending at `now`.
     fn user(&self, raw: &str, now: Timestamp) -> Option<UserId> {
         let key: [u8; 32] = Sha256::digest(raw.as_bytes()).into();
-        self.lock().get(&key).filter(|p| p.expires > now).map(|p| p.user)
+        self.lock()
+            .get(&key)
+            .filter(|p| p.expires > now)
+            .map(|p| p.user)
     }
 
     fn wrong(&self, raw: &str) {
@@ -170,12 +188,25 @@ impl PendingLogins {
 
 /// Whether `user` signs in with a second factor.
 pub async fn enrolled(state: &AppState, user: UserId) -> Result<bool, ApiError> {
-    Ok(state.storage().totp(user).await?.is_some_and(|r| r.enabled_at.is_some()))
+    Ok(state
+        .storage()
+        .totp(user)
+        .await?
+        .is_some_and(|r| r.enabled_at.is_some()))
 }
 
-fn throttled(state: &AppState, key: &str, ip: Option<std::net::IpAddr>, now: Timestamp) -> Result<(), ApiError> {
+fn throttled(
+    state: &AppState,
+    key: &str,
+    ip: Option<std::net::IpAddr>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
     if let Err(locked) = state.limiter().check(key, ip, now) {
-        let mut e = ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts", "too many wrong codes; wait a while before trying again");
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_attempts",
+            "too many wrong codes; wait a while before trying again",
+        );
         e.retry_after_secs = Some(locked.retry_after_secs(now));
         return Err(e);
     }
@@ -198,25 +229,57 @@ pub struct FactorInput {
 
 /// Checks a factor for an enrolled user, consuming the step or recovery code,
 /// through the limiter. `Err` is the answer to give.
-async fn verify(state: &AppState, user: UserId, input: &FactorInput, ip: Option<std::net::IpAddr>, wrong_status: StatusCode) -> Result<(), ApiError> {
+async fn verify(
+    state: &AppState,
+    user: UserId,
+    input: &FactorInput,
+    ip: Option<std::net::IpAddr>,
+    wrong_status: StatusCode,
+) -> Result<(), ApiError> {
     let now = state.clock().now();
     let key = limiter_key(user);
     throttled(state, &key, ip, now)?;
-    let ok = match (input.code.as_deref().map(str::trim), input.recovery_code.as_deref().map(str::trim)) {
+    let ok = match (
+        input.code.as_deref().map(str::trim),
+        input.recovery_code.as_deref().map(str::trim),
+    ) {
         (Some(code), None) => {
-            let rec = state.storage().totp(user).await?.filter(|r| r.enabled_at.is_some());
+            let rec = state
+                .storage()
+                .totp(user)
+                .await?
+                .filter(|r| r.enabled_at.is_some());
             match rec.and_then(|r| matching_step(&r, code, now)) {
                 Some(step) => state.storage().advance_totp_step(user, step).await?,
                 None => false,
             }
         }
-        (None, Some(rc)) => state.storage().use_recovery_code(user, &recovery_hash(user, rc), now).await?,
-        _ => return Err(ApiError::invalid("code", "send either `code` (6 digits) or `recovery_code`")),
+        (None, Some(rc)) => {
+            state
+                .storage()
+                .use_recovery_code(user, &recovery_hash(user, rc), now)
+                .await?
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "code",
+                "send either `code` (6 digits) or `recovery_code`",
+            ));
+        }
     };
     if !ok {
         state.limiter().record_failure(&key, ip, now);
-        let field = if input.code.is_some() { "code" } else { "recovery_code" };
-        return Err(ApiError::new(wrong_status, "invalid_code", "this code is wrong or was used already; wait for the next one").with_field(field));
+        let field = if input.code.is_some() {
+            "code"
+        } else {
+            "recovery_code"
+        };
+        return Err(ApiError::new(
+            wrong_status,
+            "invalid_code",
+            "this code is wrong or was used already; wait for the next one",
+        )
+        .with_field(field));
     }
     state.limiter().record_success(&key);
     Ok(())
@@ -234,16 +297,32 @@ pub struct Enrolment {
 /// Starts (or restarts) a TOTP enrolment for the signed-in account.
 #[utoipa::path(post, path = "/api/account/totp", tag = "account", security(("session" = [])),
     responses((status = 201, body = Enrolment), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn enrol(State(state): State<AppState>, auth: Authenticated) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
+pub async fn enrol(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<(StatusCode, Json<Enrolment>), ApiError> {
     if enrolled(&state, auth.user.id).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "totp_enabled", "a second factor is enabled already; disable it first to enrol a new one"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "totp_enabled",
+            "a second factor is enabled already; disable it first to enrol a new one",
+        ));
     }
     let mut secret = [0u8; 20];
     OsRng.fill_bytes(&mut secret);
     let t = totp(&secret, auth.user.email.as_str()).map_err(|e| ApiError::internal(&e))?;
     let uri = t.to_url().map_err(|e| ApiError::internal(&e))?;
-    state.storage().begin_totp(auth.user.id, &secret, state.clock().now()).await?;
-    Ok((StatusCode::CREATED, Json(Enrolment { secret: t.secret().to_base32(), otpauth_uri: uri })))
+    state
+        .storage()
+        .begin_totp(auth.user.id, &secret, state.clock().now())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Enrolment {
+            secret: t.secret().to_base32(),
+            otpauth_uri: uri,
+        }),
+    ))
 }
 
 /// `POST /api/account/totp/confirm`.
@@ -272,20 +351,38 @@ pub async fn confirm(
 ) -> Result<Json<RecoveryCodes>, ApiError> {
     let user = auth.user.id;
     let now = state.clock().now();
-    let rec = state.storage().totp(user).await?.filter(|r| r.enabled_at.is_none()).ok_or_else(|| {
-        ApiError::new(StatusCode::CONFLICT, "totp_not_pending", "there is no enrolment to confirm; start one with POST /api/account/totp")
-    })?;
+    let rec = state
+        .storage()
+        .totp(user)
+        .await?
+        .filter(|r| r.enabled_at.is_none())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "totp_not_pending",
+                "there is no enrolment to confirm; start one with POST /api/account/totp",
+            )
+        })?;
     let key = limiter_key(user);
     throttled(&state, &key, ip, now)?;
     let Some(step) = matching_step(&rec, body.code.trim(), now) else {
         state.limiter().record_failure(&key, ip, now);
-        return Err(ApiError::invalid("code", "this code does not match; check the app's clock and enter the code it shows now").with_field("code"));
+        return Err(ApiError::invalid(
+            "code",
+            "this code does not match; check the app's clock and enter the code it shows now",
+        )
+        .with_field("code"));
     };
     state.limiter().record_success(&key);
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<TokenHash> = codes.iter().map(|c| recovery_hash(user, c)).collect();
-    state.storage().enable_totp(user, step, &hashes, now).await?;
-    Ok(Json(RecoveryCodes { recovery_codes: codes }))
+    state
+        .storage()
+        .enable_totp(user, step, &hashes, now)
+        .await?;
+    Ok(Json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
 }
 
 /// Disables the second factor; needs a current code or a recovery code.
@@ -298,7 +395,11 @@ pub async fn disable(
     ApiJson(body): ApiJson<FactorInput>,
 ) -> Result<StatusCode, ApiError> {
     if !enrolled(&state, auth.user.id).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "totp_not_enabled", "no second factor is enabled"));
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "totp_not_enabled",
+            "no second factor is enabled",
+        ));
     }
     verify(&state, auth.user.id, &body, ip, StatusCode::BAD_REQUEST).await?;
     state.storage().disable_totp(auth.user.id).await?;
@@ -327,9 +428,22 @@ pub async fn second_factor(
     ApiJson(body): ApiJson<SecondFactor>,
 ) -> Result<Response, ApiError> {
     let now = state.clock().now();
-    let expired = || ApiError::new(StatusCode::UNAUTHORIZED, "login_expired", "this sign-in has expired or had too many wrong codes; enter your password again").with_field("pending");
-    let user_id = state.pending_logins().user(body.pending.trim(), now).ok_or_else(expired)?;
-    let input = FactorInput { code: body.code, recovery_code: body.recovery_code };
+    let expired = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "login_expired",
+            "this sign-in has expired or had too many wrong codes; enter your password again",
+        )
+        .with_field("pending")
+    };
+    let user_id = state
+        .pending_logins()
+        .user(body.pending.trim(), now)
+        .ok_or_else(expired)?;
+    let input = FactorInput {
+        code: body.code,
+        recovery_code: body.recovery_code,
+    };
     if let Err(e) = verify(&state, user_id, &input, ip, StatusCode::UNAUTHORIZED).await {
         if e.code == "invalid_code" {
             state.pending_logins().wrong(body.pending.trim());
@@ -349,7 +463,11 @@ mod tests {
 
     #[test]
     fn a_code_matches_its_step_and_the_neighbouring_ones_only() {
-        let rec = TotpRecord { secret: vec![7; 20], enabled_at: None, last_step: -1 };
+        let rec = TotpRecord {
+            secret: vec![7; 20],
+            enabled_at: None,
+            last_step: -1,
+        };
         let b32 = totp(&rec.secret, "x").unwrap().secret().to_base32();
         let now = Timestamp(1_735_689_600_000);
         let code = code_at(&b32, now).unwrap();
@@ -363,7 +481,10 @@ mod tests {
     fn recovery_codes_hash_per_user_and_ignore_case_and_dashes() {
         let c = recovery_code();
         assert_eq!(c.len(), 11);
-        assert_eq!(recovery_hash(UserId(1), &c), recovery_hash(UserId(1), &c.to_uppercase().replace('-', "")));
+        assert_eq!(
+            recovery_hash(UserId(1), &c),
+            recovery_hash(UserId(1), &c.to_uppercase().replace('-', ""))
+        );
         assert_ne!(recovery_hash(UserId(1), &c), recovery_hash(UserId(2), &c));
     }
 
@@ -373,7 +494,10 @@ mod tests {
         let now = Timestamp(0);
         let raw = p.issue(UserId(3), now);
         assert_eq!(p.user(&raw, now), Some(UserId(3)));
-        assert_eq!(p.user(&raw, now.plus_millis(PENDING_MINUTES * 60_000)), None);
+        assert_eq!(
+            p.user(&raw, now.plus_millis(PENDING_MINUTES * 60_000)),
+            None
+        );
         for _ in 0..PENDING_GUESSES {
             p.wrong(&raw);
         }

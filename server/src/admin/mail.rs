@@ -23,7 +23,11 @@ pub enum MailCommand {
 }
 
 /// Runs a mail command.
-pub async fn run(cmd: MailCommand, storage: &SqliteStorage, out: &mut dyn Write) -> Result<(), AdminError> {
+pub async fn run(
+    cmd: MailCommand,
+    storage: &SqliteStorage,
+    out: &mut dyn Write,
+) -> Result<(), AdminError> {
     match cmd {
         MailCommand::List { limit, no_body } => {
             let mails = storage.list_mail(limit).await?;
@@ -36,7 +40,14 @@ pub async fn run(cmd: MailCommand, storage: &SqliteStorage, out: &mut dyn Write)
                     (None, Some(e)) => format!("pending after {} attempt(s): {e}", m.attempts),
                     (None, None) => "pending".to_owned(),
                 };
-                writeln!(out, "#{} {} to {} — {}", m.id, format_instant(m.created_at), m.mail.to, status)?;
+                writeln!(
+                    out,
+                    "#{} {} to {} — {}",
+                    m.id,
+                    format_instant(m.created_at),
+                    m.mail.to,
+                    status
+                )?;
                 writeln!(out, "  subject: {}", m.mail.subject)?;
                 if !no_body {
                     for line in m.mail.body_text.lines() {

@@ -24,7 +24,11 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let auth = Authenticated::from_request_parts(parts, state).await?;
         if !auth.user.is_admin {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "admin_only", "only administrators may do this"));
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "admin_only",
+                "only administrators may do this",
+            ));
         }
         Ok(Admin(auth))
     }
@@ -77,10 +81,17 @@ impl From<OutboxMail> for MailView {
 /// The outbox, newest first, sent or not (administrators only).
 #[utoipa::path(get, path = "/api/admin/outbox", tag = "admin", params(OutboxQuery),
     responses((status = 200, body = [MailView]), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody)))]
-pub async fn outbox(State(state): State<AppState>, _admin: Admin, Query(q): Query<OutboxQuery>) -> Result<Json<Vec<MailView>>, ApiError> {
+pub async fn outbox(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(q): Query<OutboxQuery>,
+) -> Result<Json<Vec<MailView>>, ApiError> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("`{limit}` is out of range; ask for 1 to 500 mails")));
+        return Err(ApiError::invalid(
+            "limit",
+            format!("`{limit}` is out of range; ask for 1 to 500 mails"),
+        ));
     }
     let mails = state.storage().list_mail(limit).await?;
     Ok(Json(mails.into_iter().map(MailView::from).collect()))

@@ -47,9 +47,17 @@ impl Modify for Security {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("ft_… (API token) or fl_… (share link)").build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ft_… (API token) or fl_… (share link)")
+                    .build(),
+            ),
         );
-        components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("folio_session"))));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("folio_session"))),
+        );
     }
 }
 
@@ -73,6 +81,7 @@ impl Modify for Security {
         described::create_portfolio,
         described::list_portfolios,
         described::documents,
+        crate::routes::documents::feedback_threads_described,
         described::upload,
         described::download,
         crate::sharing::links::create,
@@ -124,5 +133,8 @@ pub struct ApiDoc;
 /// This OpenAPI document.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "meta", responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn openapi_json() -> impl IntoResponse {
-    ([(header::CACHE_CONTROL, "no-cache")], Json(ApiDoc::openapi()))
+    (
+        [(header::CACHE_CONTROL, "no-cache")],
+        Json(ApiDoc::openapi()),
+    )
 }

@@ -24,10 +24,12 @@ pub trait TokenResolver: Debug + Send + Sync + 'static {
 
 /// The principal of a signed-in account: its id as the engine's user id
 /// (the decimal row id, so grants name users as `"7"`), its roles in every
-/// portfolio (portfolio node id = portfolio id) and its organisation
-/// memberships (organisation id as decimal text, role in it).
+/// portfolio (portfolio node id = portfolio id) — both the roles given
+/// directly and the timed roles a level-2 or level-3 share link gave it, which
+/// end with the link — and its organisation memberships (organisation id as
+/// decimal text, role in it).
 pub async fn principal_for_user(storage: &dyn Storage, user: UserId) -> Result<Principal, PolicyError> {
-    let roles = storage
+    let mut roles: Vec<RoleMembership> = storage
         .roles_of_user(user)
         .await?
         .into_iter()
@@ -37,6 +39,9 @@ pub async fn principal_for_user(storage: &dyn Storage, user: UserId) -> Result<P
             until: None,
         })
         .collect();
+    for (portfolio, role, until) in storage.link_roles_of_user(user).await? {
+        roles.push(RoleMembership { portfolio: portfolio.as_str().into(), role: role.as_str().into(), until });
+    }
     let orgs = storage
         .user_memberships(user)
         .await?

@@ -7,13 +7,13 @@
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use folio_core::access::{Principal, RoleMembership};
+use folio_core::access::Principal;
 
 use crate::auth::Authenticated;
 use crate::auth::token;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{Storage, User, UserId};
+use crate::storage::{User, UserId};
 
 /// The caller and their principal.
 #[derive(Clone, Debug)]
@@ -44,24 +44,11 @@ impl Caller {
     }
 }
 
-/// The principal of an account: the policy hub's (roles, organisations) plus
-/// the timed roles it holds through share links of level 2 and 3.
-pub async fn principal_for(storage: &dyn Storage, state: &AppState, user: UserId) -> Result<Principal, ApiError> {
-    let mut principal = state
-        .policy()
-        .principal_for_user(user)
-        .await
-        .map_err(|e| ApiError::internal(&e))?;
-    if let Principal::User(u) = &mut principal {
-        for (portfolio, role, until) in storage.link_roles_of_user(user).await? {
-            u.roles.push(RoleMembership {
-                portfolio: portfolio.as_str().into(),
-                role: role.as_str().into(),
-                until,
-            });
-        }
-    }
-    Ok(principal)
+/// The principal of an account, as the policy hub resolves it (roles, the
+/// timed roles of level-2 and level-3 links, organisations) — the same one
+/// `/sync`, documents and files use.
+pub async fn principal_for(state: &AppState, user: UserId) -> Result<Principal, ApiError> {
+    state.policy().principal_for_user(user).await.map_err(|e| ApiError::internal(&e))
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -105,7 +92,7 @@ impl FromRequestParts<AppState> for Caller {
                 }
                 Err(e) => return Err(e),
             };
-            let principal = principal_for(state.storage(), state, auth.user.id).await?;
+            let principal = principal_for(state, auth.user.id).await?;
             return Ok(Caller { user: Some(auth.user), principal });
         }
         Ok(Caller { user: None, principal: Principal::Anonymous })

@@ -48,17 +48,43 @@ pub async fn create_service_user(
     ApiJson(body): ApiJson<NewServiceUser>,
 ) -> Result<(StatusCode, Json<ServiceUserView>), ApiError> {
     let email = Email::parse(&body.email).map_err(|e| ApiError::invalid("email", e.to_string()))?;
-    let name = checked_text("the display name", &body.display_name, 200).map_err(|e| ApiError::invalid("display_name", e.to_string()))?;
-    let new = NewUser { email, display_name: name, password_hash: None, is_admin: false, kind: UserKind::Service };
+    let name = checked_text("the display name", &body.display_name, 200)
+        .map_err(|e| ApiError::invalid("display_name", e.to_string()))?;
+    let new = NewUser {
+        email,
+        display_name: name,
+        password_hash: None,
+        is_admin: false,
+        kind: UserKind::Service,
+    };
     let user = match state.storage().create_user(&new, state.clock().now()).await {
         Ok(u) => u,
         Err(StorageError::Conflict { value, .. }) => {
-            return Err(ApiError::new(StatusCode::CONFLICT, "conflict", format!("an account `{value}` already exists")).with_field("email"));
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("an account `{value}` already exists"),
+            )
+            .with_field("email"));
         }
         Err(e) => return Err(e.into()),
     };
-    audit(&state, format!("user:{}", admin.user.id), "service-user.create", None).await?;
-    Ok((StatusCode::CREATED, Json(ServiceUserView { id: user.id.0, email: user.email.to_string(), display_name: user.display_name, kind: "service".into() })))
+    audit(
+        &state,
+        format!("user:{}", admin.user.id),
+        "service-user.create",
+        None,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(ServiceUserView {
+            id: user.id.0,
+            email: user.email.to_string(),
+            display_name: user.display_name,
+            kind: "service".into(),
+        }),
+    ))
 }
 
 /// `POST /api/admin/tokens`.
@@ -92,10 +118,21 @@ pub async fn create(
     ApiJson(body): ApiJson<NewToken>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let now = state.clock().now();
-    let name = checked_text("the token name", &body.name, 100).map_err(|e| ApiError::invalid("name", e.to_string()))?;
-    let user = state.storage().user(UserId(body.user)).await?.ok_or_else(|| ApiError::invalid("user", format!("there is no account `{}`", body.user)))?;
+    let name = checked_text("the token name", &body.name, 100)
+        .map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let user = state
+        .storage()
+        .user(UserId(body.user))
+        .await?
+        .ok_or_else(|| ApiError::invalid("user", format!("there is no account `{}`", body.user)))?;
     if user.kind != UserKind::Service {
-        return Err(ApiError::invalid("user", format!("account `{}` is not a service user; create one with POST /api/admin/service-users", body.user)));
+        return Err(ApiError::invalid(
+            "user",
+            format!(
+                "account `{}` is not a service user; create one with POST /api/admin/service-users",
+                body.user
+            ),
+        ));
     }
     let expires = expiry(now, body.expires_at, body.days)?;
     let (id, raw) = mint();
@@ -110,19 +147,45 @@ pub async fn create(
         last_used_at: None,
         replaced_by: None,
     };
-    state.storage().create_api_token(&token, &secret::hash(raw.expose())).await?;
-    audit(&state, format!("user:{}", admin.user.id), "token.create", Some(token.id.as_str())).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::new(&token, now), secret: raw.expose().clone() })))
+    state
+        .storage()
+        .create_api_token(&token, &secret::hash(raw.expose()))
+        .await?;
+    audit(
+        &state,
+        format!("user:{}", admin.user.id),
+        "token.create",
+        Some(token.id.as_str()),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: TokenView::new(&token, now),
+            secret: raw.expose().clone(),
+        }),
+    ))
 }
 
 /// Every token, newest first (never the secrets).
 #[utoipa::path(get, path = "/api/admin/tokens", tag = "admin",
     responses((status = 200, body = [TokenView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>, Admin(admin): Admin) -> Result<Json<Vec<TokenView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let now = state.clock().now();
     let tokens = state.storage().list_api_tokens().await?;
-    audit(&state, format!("user:{}", admin.user.id), "token.list", None).await?;
-    Ok(Json(tokens.iter().map(|t| TokenView::new(t, now)).collect()))
+    audit(
+        &state,
+        format!("user:{}", admin.user.id),
+        "token.list",
+        None,
+    )
+    .await?;
+    Ok(Json(
+        tokens.iter().map(|t| TokenView::new(t, now)).collect(),
+    ))
 }
 
 fn unknown_token() -> ApiError {
@@ -130,7 +193,11 @@ fn unknown_token() -> ApiError {
 }
 
 fn not_active(state: &'static str) -> ApiError {
-    ApiError::new(StatusCode::CONFLICT, "token_not_active", format!("this token is {state} already; create a new one instead"))
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "token_not_active",
+        format!("this token is {state} already; create a new one instead"),
+    )
 }
 
 /// Replaces a token by a new secret with the same name, account, scopes and
@@ -143,7 +210,11 @@ pub async fn rotate(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     let now = state.clock().now();
-    let old = state.storage().api_token(&TokenId::new(id)).await?.ok_or_else(unknown_token)?;
+    let old = state
+        .storage()
+        .api_token(&TokenId::new(id))
+        .await?
+        .ok_or_else(unknown_token)?;
     let current = super::view::token_state(&old, now);
     if current != "active" {
         return Err(not_active(current));
@@ -158,23 +229,53 @@ pub async fn rotate(
         replaced_by: None,
         ..old.clone()
     };
-    if !state.storage().rotate_api_token(&old.id, &new, &secret::hash(raw.expose()), now).await? {
+    if !state
+        .storage()
+        .rotate_api_token(&old.id, &new, &secret::hash(raw.expose()), now)
+        .await?
+    {
         return Err(not_active("revoked"));
     }
-    audit(&state, format!("user:{}", admin.user.id), "token.rotate", Some(old.id.as_str())).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::new(&new, now), secret: raw.expose().clone() })))
+    audit(
+        &state,
+        format!("user:{}", admin.user.id),
+        "token.rotate",
+        Some(old.id.as_str()),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: TokenView::new(&new, now),
+            secret: raw.expose().clone(),
+        }),
+    ))
 }
 
 /// Revokes a token; it stops working at once.
 #[utoipa::path(delete, path = "/api/admin/tokens/{id}", tag = "admin", params(("id" = String, Path, description = "token handle")),
     responses((status = 204), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn revoke(State(state): State<AppState>, Admin(admin): Admin, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let now = state.clock().now();
-    let token = state.storage().api_token(&TokenId::new(id)).await?.ok_or_else(unknown_token)?;
+    let token = state
+        .storage()
+        .api_token(&TokenId::new(id))
+        .await?
+        .ok_or_else(unknown_token)?;
     if !state.storage().revoke_api_token(&token.id, now).await? {
         return Err(not_active("revoked"));
     }
     state.policy().principals_changed();
-    audit(&state, format!("user:{}", admin.user.id), "token.revoke", Some(token.id.as_str())).await?;
+    audit(
+        &state,
+        format!("user:{}", admin.user.id),
+        "token.revoke",
+        Some(token.id.as_str()),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

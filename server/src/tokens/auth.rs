@@ -14,17 +14,28 @@ use crate::storage::{ApiToken, User};
 
 /// 401 `invalid_token`.
 pub fn invalid_token() -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token", "this token is unknown; check that it was copied whole")
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_token",
+        "this token is unknown; check that it was copied whole",
+    )
 }
 
 /// Checks an `ft_…` secret at the clock's `now`: unknown → 401 `invalid_token`,
 /// revoked (or rotated away) → 401 `token_revoked`, expired → 401 `token_expired`.
 /// On success records the use and returns the token with its principal.
-pub async fn authenticate(state: &AppState, raw: &str) -> Result<(ApiToken, TokenPrincipal), ApiError> {
+pub async fn authenticate(
+    state: &AppState,
+    raw: &str,
+) -> Result<(ApiToken, TokenPrincipal), ApiError> {
     if secret::kind_of(raw) != Some(Kind::Api) {
         return Err(invalid_token());
     }
-    let token = state.storage().api_token_by_hash(&secret::hash(raw)).await?.ok_or_else(invalid_token)?;
+    let token = state
+        .storage()
+        .api_token_by_hash(&secret::hash(raw))
+        .await?
+        .ok_or_else(invalid_token)?;
     let now = state.clock().now();
     if token.revoked_at.is_some() {
         let message = if token.replaced_by.is_some() {
@@ -32,17 +43,32 @@ pub async fn authenticate(state: &AppState, raw: &str) -> Result<(ApiToken, Toke
         } else {
             "this token was revoked by an administrator"
         };
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_revoked", message));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_revoked",
+            message,
+        ));
     }
     if token.scopes.expired(now) {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "token_expired", "this token has expired; ask an administrator for a new one"));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            "this token has expired; ask an administrator for a new one",
+        ));
     }
     state.storage().touch_api_token(&token.id, now).await?;
-    let user = match principal_for_user(state.storage(), token.user).await.map_err(|e| ApiError::internal(&e))? {
+    let user = match principal_for_user(state.storage(), token.user)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+    {
         Principal::User(u) => Some(u),
         _ => None,
     };
-    let principal = TokenPrincipal { id: token.id.clone(), user, scopes: token.scopes };
+    let principal = TokenPrincipal {
+        id: token.id.clone(),
+        user,
+        scopes: token.scopes,
+    };
     Ok((token, principal))
 }
 
@@ -80,12 +106,17 @@ impl TokenCaller {
             ScopeOp::Edit => c.edit,
         };
         if reach == Scope::None {
-            let name = serde_json::to_value(category).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let name = serde_json::to_value(category)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             let verb = if op == ScopeOp::View { "view" } else { "edit" };
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
                 "insufficient_scope",
-                format!("this token may not {verb} `{name}`; ask an administrator for a token with that scope"),
+                format!(
+                    "this token may not {verb} `{name}`; ask an administrator for a token with that scope"
+                ),
             ));
         }
         Ok(reach)
@@ -102,10 +133,22 @@ impl FromRequestParts<AppState> for TokenCaller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let raw = bearer(parts).ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "send an API token as `Authorization: Bearer ft_…`")
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "send an API token as `Authorization: Bearer ft_…`",
+            )
         })?;
         let (token, principal) = authenticate(state, raw).await?;
-        let user = state.storage().user(token.user).await?.ok_or_else(invalid_token)?;
-        Ok(TokenCaller { token, user, principal: Principal::Token(principal) })
+        let user = state
+            .storage()
+            .user(token.user)
+            .await?
+            .ok_or_else(invalid_token)?;
+        Ok(TokenCaller {
+            token,
+            user,
+            principal: Principal::Token(principal),
+        })
     }
 }

@@ -17,7 +17,9 @@ use crate::openapi::ErrorBody;
 use crate::routes::ApiJson;
 use crate::sharing::secret;
 use crate::state::AppState;
-use crate::storage::{ApiToken, DocumentId, DocumentRecord, DocumentRole, Portfolio, User, checked_text};
+use crate::storage::{
+    ApiToken, DocumentId, DocumentRecord, DocumentRole, Portfolio, User, checked_text,
+};
 
 /// A portfolio as the REST API lists it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -42,14 +44,23 @@ fn subjects(principal: &Principal) -> Vec<String> {
             out.push(Subject::user(u.id.as_str()));
             for m in &u.orgs {
                 out.push(Subject::org(m.org.as_str()));
-                out.push(Subject::Org { org: m.org.clone(), role: m.role.clone() });
+                out.push(Subject::Org {
+                    org: m.org.clone(),
+                    role: m.role.clone(),
+                });
             }
         }
     }
-    out.iter().filter_map(|s| serde_json::to_string(s).ok()).collect()
+    out.iter()
+        .filter_map(|s| serde_json::to_string(s).ok())
+        .collect()
 }
 
-async fn candidate_portfolios(state: &AppState, caller: &TokenCaller, reach: Scope) -> Result<Vec<Portfolio>, ApiError> {
+async fn candidate_portfolios(
+    state: &AppState,
+    caller: &TokenCaller,
+    reach: Scope,
+) -> Result<Vec<Portfolio>, ApiError> {
     let storage = state.storage();
     let mut ids: Vec<DocumentId> = Vec::new();
     let mut out: Vec<Portfolio> = Vec::new();
@@ -61,8 +72,18 @@ async fn candidate_portfolios(state: &AppState, caller: &TokenCaller, reach: Sco
     }
     out.extend(storage.portfolios_owned_by(caller.user.id).await?);
     if reach >= Scope::Related {
-        ids.extend(storage.roles_of_user(caller.user.id).await?.into_iter().map(|r| r.portfolio));
-        ids.extend(storage.portfolios_with_subjects(&subjects(&caller.principal)).await?);
+        ids.extend(
+            storage
+                .roles_of_user(caller.user.id)
+                .await?
+                .into_iter()
+                .map(|r| r.portfolio),
+        );
+        ids.extend(
+            storage
+                .portfolios_with_subjects(&subjects(&caller.principal))
+                .await?,
+        );
     }
     ids.sort();
     ids.dedup();
@@ -81,26 +102,40 @@ async fn candidate_portfolios(state: &AppState, caller: &TokenCaller, reach: Sco
 /// account may read (`related`), or every one (`all`). Needs `portfolios` view.
 #[utoipa::path(get, path = "/api/v1/portfolios", tag = "v1", security(("bearer" = [])),
     responses((status = 200, body = [PortfolioItem]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn portfolios(State(state): State<AppState>, caller: TokenCaller) -> Result<Json<Vec<PortfolioItem>>, ApiError> {
+pub async fn portfolios(
+    State(state): State<AppState>,
+    caller: TokenCaller,
+) -> Result<Json<Vec<PortfolioItem>>, ApiError> {
     let reach = caller.reach(Category::Portfolios, ScopeOp::View)?;
     let now = state.clock().now();
     let mut out = Vec::new();
     for p in candidate_portfolios(&state, &caller, reach).await? {
-        let Ok(policy) = state.policy().portfolio(&p.id).await else { continue };
+        let Ok(policy) = state.policy().portfolio(&p.id).await else {
+            continue;
+        };
         if policy.read(|e| e.visible(&caller.principal, now).is_empty()) {
             continue;
         }
         let relation = if p.owner == caller.user.id {
             "own"
         } else if policy.read(|e| {
-            let account = caller.token_principal().and_then(|t| t.user.clone()).map(Principal::User);
+            let account = caller
+                .token_principal()
+                .and_then(|t| t.user.clone())
+                .map(Principal::User);
             account.is_some_and(|a| !e.visible(&a, now).is_empty())
         }) {
             "related"
         } else {
             "other"
         };
-        out.push(PortfolioItem { id: p.id.to_string(), title: p.title, owner: p.owner.0, relation, created_at: p.created_at.millis() });
+        out.push(PortfolioItem {
+            id: p.id.to_string(),
+            title: p.title,
+            owner: p.owner.0,
+            relation,
+            created_at: p.created_at.millis(),
+        });
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Json(out))
@@ -150,11 +185,23 @@ async fn read_feedback(state: &AppState, record: &DocumentRecord) -> Option<serd
 #[utoipa::path(get, path = "/api/v1/portfolios/{p}/feedback", tag = "v1", security(("bearer" = [])),
     params(("p" = String, Path, description = "portfolio id")),
     responses((status = 200, body = [FeedbackItem]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn feedback(State(state): State<AppState>, caller: TokenCaller, Path(p): Path<String>) -> Result<Json<Vec<FeedbackItem>>, ApiError> {
+pub async fn feedback(
+    State(state): State<AppState>,
+    caller: TokenCaller,
+    Path(p): Path<String>,
+) -> Result<Json<Vec<FeedbackItem>>, ApiError> {
     caller.reach(Category::Feedback, ScopeOp::View)?;
     let id = DocumentId::parse(&p).map_err(|_| ApiError::not_found())?;
-    state.storage().portfolio(&id).await?.ok_or_else(ApiError::not_found)?;
-    let policy = state.policy().portfolio(&id).await.map_err(|_| ApiError::not_found())?;
+    state
+        .storage()
+        .portfolio(&id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let policy = state
+        .policy()
+        .portfolio(&id)
+        .await
+        .map_err(|_| ApiError::not_found())?;
     let now = state.clock().now();
     if policy.read(|e| e.visible(&caller.principal, now).is_empty()) {
         return Err(ApiError::not_found());
@@ -169,7 +216,14 @@ pub async fn feedback(State(state): State<AppState>, caller: TokenCaller, Path(p
     });
     let mut out = Vec::new();
     for r in readable {
-        let DocumentRole::Feedback { thread, author, opener } = &r.role else { continue };
+        let DocumentRole::Feedback {
+            thread,
+            author,
+            opener,
+        } = &r.role
+        else {
+            continue;
+        };
         out.push(FeedbackItem {
             document: r.id.to_string(),
             thread: thread.clone(),
@@ -196,14 +250,22 @@ pub struct UserItem {
 }
 
 fn user_item(u: &User) -> UserItem {
-    UserItem { id: u.id.0, email: u.email.to_string(), display_name: u.display_name.clone(), kind: u.kind.as_str().into() }
+    UserItem {
+        id: u.id.0,
+        email: u.email.to_string(),
+        display_name: u.display_name.clone(),
+        kind: u.kind.as_str().into(),
+    }
 }
 
 /// Users: the token's own account (`own`), also the members of its
 /// organisations (`related`), or everyone (`all`). Needs `users` view.
 #[utoipa::path(get, path = "/api/v1/users", tag = "v1", security(("bearer" = [])),
     responses((status = 200, body = [UserItem]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn users(State(state): State<AppState>, caller: TokenCaller) -> Result<Json<Vec<UserItem>>, ApiError> {
+pub async fn users(
+    State(state): State<AppState>,
+    caller: TokenCaller,
+) -> Result<Json<Vec<UserItem>>, ApiError> {
     let reach = caller.reach(Category::Users, ScopeOp::View)?;
     let storage = state.storage();
     let mut out: Vec<User> = match reach {
@@ -229,7 +291,10 @@ pub async fn users(State(state): State<AppState>, caller: TokenCaller) -> Result
 /// created (`related`), or every one (`all`). Needs `tokens` view. Never secrets.
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "v1", security(("bearer" = [])),
     responses((status = 200, body = [TokenView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn tokens(State(state): State<AppState>, caller: TokenCaller) -> Result<Json<Vec<TokenView>>, ApiError> {
+pub async fn tokens(
+    State(state): State<AppState>,
+    caller: TokenCaller,
+) -> Result<Json<Vec<TokenView>>, ApiError> {
     let reach = caller.reach(Category::Tokens, ScopeOp::View)?;
     let me = caller.user.id;
     let now = state.clock().now();
@@ -264,12 +329,19 @@ pub struct NewOwnToken {
 
 /// Whether `new` is nowhere wider than `caller`.
 pub fn within(new: &TokenScopes, caller: &TokenScopes) -> bool {
-    [Category::Portfolios, Category::Feedback, Category::Users, Category::Tokens, Category::Settings, Category::Roles]
-        .into_iter()
-        .all(|c| {
-            let (n, have) = (new.get(c), caller.get(c));
-            n.edit <= have.edit && n.view <= have.view.max(have.edit)
-        })
+    [
+        Category::Portfolios,
+        Category::Feedback,
+        Category::Users,
+        Category::Tokens,
+        Category::Settings,
+        Category::Roles,
+    ]
+    .into_iter()
+    .all(|c| {
+        let (n, have) = (new.get(c), caller.get(c));
+        n.edit <= have.edit && n.view <= have.view.max(have.edit)
+    })
 }
 
 /// Creates another token for the calling token's account (a narrower one, to
@@ -283,14 +355,30 @@ pub async fn create_token(
 ) -> Result<(StatusCode, Json<CreatedToken>), ApiError> {
     caller.reach(Category::Tokens, ScopeOp::Edit)?;
     let now = state.clock().now();
-    let name = checked_text("the token name", &body.name, 100).map_err(|e| ApiError::invalid("name", e.to_string()))?;
+    let name = checked_text("the token name", &body.name, 100)
+        .map_err(|e| ApiError::invalid("name", e.to_string()))?;
     let expires = expiry(now, body.expires_at, body.days)?;
-    if caller.token.scopes.expires.is_some_and(|mine| expires > mine) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "scope_escalation", "a new token cannot outlive the token that makes it").with_field("expires_at"));
+    if caller
+        .token
+        .scopes
+        .expires
+        .is_some_and(|mine| expires > mine)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "scope_escalation",
+            "a new token cannot outlive the token that makes it",
+        )
+        .with_field("expires_at"));
     }
     let scopes = body.scopes.to_scopes(expires);
     if !within(&scopes, &caller.token.scopes) {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "scope_escalation", "a token can only make tokens with narrower scopes than its own").with_field("scopes"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "scope_escalation",
+            "a token can only make tokens with narrower scopes than its own",
+        )
+        .with_field("scopes"));
     }
     let (id, raw) = super::admin::mint();
     let token = ApiToken {
@@ -304,9 +392,24 @@ pub async fn create_token(
         last_used_at: None,
         replaced_by: None,
     };
-    state.storage().create_api_token(&token, &secret::hash(raw.expose())).await?;
-    audit(&state, caller.audit_name(), "token.create", Some(token.id.as_str())).await?;
-    Ok((StatusCode::CREATED, Json(CreatedToken { token: TokenView::new(&token, now), secret: raw.expose().clone() })))
+    state
+        .storage()
+        .create_api_token(&token, &secret::hash(raw.expose()))
+        .await?;
+    audit(
+        &state,
+        caller.audit_name(),
+        "token.create",
+        Some(token.id.as_str()),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: TokenView::new(&token, now),
+            secret: raw.expose().clone(),
+        }),
+    ))
 }
 
 #[cfg(test)]
@@ -315,7 +418,9 @@ mod tests {
 
     #[test]
     fn a_token_may_only_make_narrower_tokens() {
-        let mine = TokenScopes::none().with(Category::Portfolios, ScopeOp::Edit, Scope::Own).with(Category::Tokens, ScopeOp::Edit, Scope::Own);
+        let mine = TokenScopes::none()
+            .with(Category::Portfolios, ScopeOp::Edit, Scope::Own)
+            .with(Category::Tokens, ScopeOp::Edit, Scope::Own);
         let narrower = TokenScopes::none().with(Category::Portfolios, ScopeOp::View, Scope::Own);
         assert!(within(&narrower, &mine));
         let wider = TokenScopes::none().with(Category::Portfolios, ScopeOp::View, Scope::All);

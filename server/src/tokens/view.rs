@@ -31,13 +31,19 @@ pub struct ScopePair {
 
 impl From<CategoryScope> for ScopePair {
     fn from(c: CategoryScope) -> Self {
-        ScopePair { view: c.view, edit: c.edit }
+        ScopePair {
+            view: c.view,
+            edit: c.edit,
+        }
     }
 }
 
 impl From<ScopePair> for CategoryScope {
     fn from(p: ScopePair) -> Self {
-        CategoryScope { view: p.view, edit: p.edit }
+        CategoryScope {
+            view: p.view,
+            edit: p.edit,
+        }
     }
 }
 
@@ -160,29 +166,57 @@ pub struct CreatedToken {
 
 /// The expiry of a new token: `expires_at` (ms) or `days` from now, at most
 /// [`MAX_LIFETIME_DAYS`], default [`DEFAULT_LIFETIME_DAYS`].
-pub fn expiry(now: Timestamp, expires_at: Option<i64>, days: Option<u32>) -> Result<Timestamp, ApiError> {
+pub fn expiry(
+    now: Timestamp,
+    expires_at: Option<i64>,
+    days: Option<u32>,
+) -> Result<Timestamp, ApiError> {
     let max = now.plus_hours(i64::from(MAX_LIFETIME_DAYS) * 24);
     let at = match (expires_at, days) {
-        (Some(_), Some(_)) => return Err(ApiError::invalid("days", "give `expires_at` or `days`, not both")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "days",
+                "give `expires_at` or `days`, not both",
+            ));
+        }
         (Some(ms), None) => Timestamp(ms),
-        (None, Some(0)) => return Err(ApiError::invalid("days", "a token must live at least one day; use `expires_at` for less")),
+        (None, Some(0)) => {
+            return Err(ApiError::invalid(
+                "days",
+                "a token must live at least one day; use `expires_at` for less",
+            ));
+        }
         (None, Some(d)) if d > MAX_LIFETIME_DAYS => {
-            return Err(ApiError::invalid("days", format!("`{d}` days is too long; a token lives at most {MAX_LIFETIME_DAYS} days")));
+            return Err(ApiError::invalid(
+                "days",
+                format!("`{d}` days is too long; a token lives at most {MAX_LIFETIME_DAYS} days"),
+            ));
         }
         (None, Some(d)) => now.plus_hours(i64::from(d) * 24),
         (None, None) => now.plus_hours(i64::from(DEFAULT_LIFETIME_DAYS) * 24),
     };
     if at <= now {
-        return Err(ApiError::invalid("expires_at", "the expiry must be in the future"));
+        return Err(ApiError::invalid(
+            "expires_at",
+            "the expiry must be in the future",
+        ));
     }
     if at > max {
-        return Err(ApiError::invalid("expires_at", format!("a token lives at most {MAX_LIFETIME_DAYS} days")));
+        return Err(ApiError::invalid(
+            "expires_at",
+            format!("a token lives at most {MAX_LIFETIME_DAYS} days"),
+        ));
     }
     Ok(at)
 }
 
 /// Appends an audit line about a token (`document` and `node` empty).
-pub async fn audit(state: &AppState, principal: String, action: &str, subject: Option<&str>) -> Result<(), ApiError> {
+pub async fn audit(
+    state: &AppState,
+    principal: String,
+    action: &str,
+    subject: Option<&str>,
+) -> Result<(), ApiError> {
     let entry = AuditEntry {
         at: state.clock().now(),
         principal,
@@ -205,17 +239,33 @@ mod tests {
         let now = Timestamp(1_000_000);
         assert_eq!(expiry(now, None, None).unwrap(), now.plus_hours(90 * 24));
         assert_eq!(expiry(now, None, Some(1)).unwrap(), now.plus_hours(24));
-        assert_eq!(expiry(now, Some(now.millis() - 1), None).unwrap_err().field, Some("expires_at"));
-        assert_eq!(expiry(now, None, Some(MAX_LIFETIME_DAYS + 1)).unwrap_err().field, Some("days"));
-        assert_eq!(expiry(now, Some(2_000_000), Some(3)).unwrap_err().field, Some("days"));
+        assert_eq!(
+            expiry(now, Some(now.millis() - 1), None).unwrap_err().field,
+            Some("expires_at")
+        );
+        assert_eq!(
+            expiry(now, None, Some(MAX_LIFETIME_DAYS + 1))
+                .unwrap_err()
+                .field,
+            Some("days")
+        );
+        assert_eq!(
+            expiry(now, Some(2_000_000), Some(3)).unwrap_err().field,
+            Some("days")
+        );
     }
 
     #[test]
     fn scopes_round_trip_through_their_input_form() {
-        let input: ScopesInput = serde_json::from_value(serde_json::json!({"portfolios": {"view": "related"}, "tokens": {"edit": "own"}})).unwrap();
+        let input: ScopesInput = serde_json::from_value(
+            serde_json::json!({"portfolios": {"view": "related"}, "tokens": {"edit": "own"}}),
+        )
+        .unwrap();
         let scopes = input.to_scopes(Timestamp(5));
         assert_eq!(ScopesInput::from_scopes(&scopes), input);
         assert_eq!(scopes.expires, Some(Timestamp(5)));
-        assert!(serde_json::from_value::<ScopesInput>(serde_json::json!({"portfolio": {}})).is_err());
+        assert!(
+            serde_json::from_value::<ScopesInput>(serde_json::json!({"portfolio": {}})).is_err()
+        );
     }
 }
