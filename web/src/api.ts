@@ -16,14 +16,15 @@ let csrfToken: string | null = null;
 
 /** Calls the API; cookie-authenticated writes carry the session's CSRF token
  * (`X-CSRF-Token`), which sign-in and `GET /api/me` hand out. */
-export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T>(method: string, path: string, body?: unknown, bearer?: string): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
+  if (bearer) headers.authorization = `Bearer ${bearer}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
   const res = await fetch(path, {
     method,
     headers,
-    credentials: 'same-origin',
+    credentials: bearer ? 'omit' : 'same-origin',
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -46,3 +47,60 @@ export interface Me {
   kind: 'member' | 'external' | 'service';
   csrf_token: string;
 }
+
+/** `POST /api/session`: a session, or a request for the second factor. */
+export type LoginAnswer = Me | { second_factor: 'totp'; pending: string };
+
+export interface Portfolio { id: string; url: string; title: string; owner: number }
+export interface DocumentView { id: string; url: string; role: string | { feedback: { thread: string; author: string } }; node: string }
+
+export interface InvitationView {
+  id: number; kind: 'external' | 'one-time'; user: number; email: string; name: string; role: string;
+  organisation: number | null; level: string; hide_feedback: boolean; nodes: string[];
+  starts_at: number; ends_at: number | null; state: string; last_sign_in: number | null;
+}
+export interface CreatedInvitation { invitation: InvitationView; url: string }
+
+export interface LinkView {
+  id: string; node: string; level: number; role: string; recipient: string | null; label: string | null;
+  state: string; created_at: number; expires_at: number | null; last_used_at: number | null; use_count: number; revoked_at: number | null;
+}
+export interface CreatedLink { link: LinkView; token: string; url: string }
+export interface Opened { portfolio: string; node: string; level: number; read_only: boolean; signed_in: boolean }
+export interface ViewNode { id: string; parent: string | null; kind: string; title: string | null }
+
+export type Subject =
+  | { type: 'user'; id: string } | { type: 'role'; role: string } | { type: 'org'; org: string; role?: string }
+  | { type: 'link'; id: string } | { type: 'token'; id: string } | { type: 'public' };
+export interface GrantView {
+  id: number; node: string; subject: Subject; subject_label: string; source: string; level: string;
+  may_share: boolean; hide_feedback: boolean; start: number | null; end: number | null; condition: string | null; state: string;
+}
+export interface AccessList { owner: number; grants: GrantView[]; roles: { user: number; role: string }[] }
+export interface AccessRequest {
+  id: number; portfolio: string; node: string; requester: number; level: string; message: string;
+  status: string; created_at: number; decided_at: number | null; grant: number | null;
+}
+export interface Person { id: number; display_name: string; role: string }
+export interface ShareButton { index: number; labels: { text: string; lang: string }[]; level: number; asks_email: boolean }
+
+/** What an external's code sign-in answers (kept to show their role on the dashboard). */
+export interface ExternalSession { id: number; email: string; display_name: string; kind: string; portfolio: string; role: string }
+
+const p = encodeURIComponent;
+export const paths = {
+  portfolios: '/api/portfolios',
+  documents: (id: string) => `/api/portfolios/${p(id)}/documents`,
+  invitations: (id: string) => `/api/portfolios/${p(id)}/invitations`,
+  invitation: (id: string, inv: number) => `/api/portfolios/${p(id)}/invitations/${inv}`,
+  links: (id: string) => `/api/portfolios/${p(id)}/links`,
+  link: (id: string, link: string) => `/api/portfolios/${p(id)}/links/${p(link)}`,
+  access: (id: string) => `/api/portfolios/${p(id)}/access`,
+  grant: (id: string, grant: number) => `/api/portfolios/${p(id)}/access/${grant}`,
+  leave: (id: string) => `/api/portfolios/${p(id)}/access/me`,
+  requests: (id: string) => `/api/portfolios/${p(id)}/access-requests`,
+  decide: (id: string, req: number, how: 'approve' | 'decline') => `/api/portfolios/${p(id)}/access-requests/${req}/${how}`,
+  members: (org: number, role?: string) => `/api/orgs/${org}/members${role ? `?role=${p(role)}` : ''}`,
+  buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
+  press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
+};

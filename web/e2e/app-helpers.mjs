@@ -1,0 +1,38 @@
+// Shared steps for the app-*.test.mjs browser tests.
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { workspace } from './harness.mjs';
+
+const run = promisify(execFile);
+
+/** Runs `folio admin --data-dir D …args` against the server's data directory. */
+export async function admin(server, ...args) {
+  const bin = process.env.FOLIO_BIN ?? path.join(workspace, 'target/debug/folio');
+  const { stdout } = await run(bin, ['admin', '--data-dir', server.dataDir, ...args], { timeout: 20_000 });
+  return stdout;
+}
+
+/** A page that has booted the app at `hash`, bounded by 15 s per step. */
+export async function openApp(context, server, hash = '#/') {
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${server.url}/${hash}`);
+  await page.waitForSelector('#app[data-ready="true"]');
+  return page;
+}
+
+export async function signIn(page, email, password) {
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('#mine-title');
+}
+
+/** Creates a portfolio through the dashboard form; returns its id (from the address). */
+export async function createPortfolio(page, title) {
+  await page.fill('#new-title', title);
+  await page.click('form[aria-label="New portfolio"] button[type=submit], form[aria-label="Nieuw portfolio"] button[type=submit]');
+  await page.waitForSelector(`#pf-title:has-text("${title}")`);
+  return decodeURIComponent(/#\/p\/([^/?]+)/.exec(page.url())[1]);
+}
