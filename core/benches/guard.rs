@@ -63,6 +63,15 @@ fn apply_each(doc: &mut Automerge, changes: &[Change]) {
     }
 }
 
+/// Plain apply with patch logging, to show what the guard's patches cost by themselves.
+fn apply_each_logging(doc: &mut Automerge, changes: &[Change]) {
+    for c in changes {
+        let mut log = automerge::PatchLog::active();
+        doc.apply_changes_log_patches([c.clone()], &mut log).unwrap();
+        black_box(doc.make_patches(&mut log));
+    }
+}
+
 fn guard_each(doc: &mut Automerge, changes: &[Change], engine: &Engine, who: &Principal) {
     for c in changes {
         let v = guard(doc, vec![c.clone()], Sender { principal: who, profile: None }, engine, NOW);
@@ -81,6 +90,9 @@ fn keystrokes(c: &mut Criterion) {
     });
     let mut g = c.benchmark_group("a_keystrokes_50_sections_200_changes");
     g.bench_function("apply", |b| b.iter_batched(|| base.clone(), |mut d| apply_each(&mut d, &changes), BatchSize::LargeInput));
+    g.bench_function("apply_logging_patches", |b| {
+        b.iter_batched(|| base.clone(), |mut d| apply_each_logging(&mut d, &changes), BatchSize::LargeInput)
+    });
     g.bench_function("guard_and_apply", |b| {
         b.iter_batched(|| base.clone(), |mut d| guard_each(&mut d, &changes, &engine, &who), BatchSize::LargeInput)
     });

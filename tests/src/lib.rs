@@ -5,6 +5,7 @@
 //! and stops it gracefully. Tests speak HTTP to it with [`TestServer::client`]
 //! and set up users directly through the server's own storage API.
 
+pub mod native_peer;
 pub mod sync;
 
 use std::net::SocketAddr;

@@ -51,9 +51,10 @@ impl<T: Serialize> Answer<T> {
     }
 }
 
-/// Serialises a value as a plain, JSON-compatible JavaScript object.
+/// Serialises a value as a plain, JSON-compatible JavaScript object; byte
+/// strings (serialised with `serialize_bytes`) become `Uint8Array`s.
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible().serialize_bytes_as_arrays(false);
     value.serialize(&serializer).unwrap_or_else(|e| {
         // Serialising our own plain data cannot fail; if it ever does, say so as a failure value.
         Answer::<()>::Failure { error: Failure { kind: "internal", message: e.to_string() } }

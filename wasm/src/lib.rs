@@ -11,13 +11,31 @@
 //!   `kind` is machine-readable (e.g. `"share_spec"`, `"corpus"`, `"document"`);
 //!   `message` is a sentence a person can read. Nothing throws for bad input.
 //! - Values cross the boundary as plain objects (serde-wasm-bindgen, JSON-compatible:
-//!   maps become objects, 64-bit integers become numbers).
+//!   maps become objects, 64-bit integers become numbers); byte strings (sync
+//!   frames, saved documents) are `Uint8Array`s.
 //! - A panic is a bug: the hook installed at start-up reports it on the console with
 //!   its message and location instead of an opaque `RuntimeError: unreachable`.
+//!
+//! ## What is exposed
+//!
+//! - [`access`]: `PolicyEngine` (loaded from the server's policy snapshots),
+//!   `parseShareSpec`, and the corpus/parity runners.
+//! - [`doc`]: `FolioDoc`, one typed document outside a sync session (create,
+//!   load, save, `apply(edit)`, `read`, `readNode`, `merge`, `onChange`), and
+//!   id helpers (`actorFor`, `newDocumentId`, `freshId`).
+//! - [`sync`]: `SyncClient`, the client side of the sync protocol over typed
+//!   documents (bytes in, bytes out; the caller owns the websocket).
+//! - [`bench`]: `AccessBench`, the access benchmark's world for `web/bench/` only.
+//! - The TypeScript shapes of every plain object (`Edit`, `DocPatch`,
+//!   `DocView`, `SyncEvent`, …) are declared in `folio_wasm.d.ts`.
 #![deny(missing_docs)]
 
 pub mod access;
 pub mod answer;
+pub mod bench;
+pub mod doc;
+pub mod sync;
+mod types;
 
 use wasm_bindgen::prelude::*;
 

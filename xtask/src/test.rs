@@ -50,7 +50,8 @@ pub fn test(args: TestArgs) -> Result<()> {
     if let Some(toolchain) = toolchain {
         timed("wasm-build", &mut || crate::wasm::build(&toolchain, true))?;
         timed("wasm-node", &mut || {
-            step("wasm in Node: the decision corpus and document round trips");
+            step("wasm in Node: the decision corpus, document round trips and sync with the native peer");
+            run(cargo().args(["build", "--locked", "-p", "folio-tests", "--bin", "native-peer"]))?;
             run(npm(&["run", "--silent", "test:wasm-node"]).env("FOLIO_WASM_NODE_PKG", root().join("target-wasm/pkg-node")))
         })?;
         timed("web", &mut || {

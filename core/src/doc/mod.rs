@@ -45,6 +45,7 @@
 pub mod actor;
 mod base;
 mod collection;
+mod edit;
 mod feedback;
 mod id;
 mod page;
@@ -54,6 +55,7 @@ pub mod rich;
 pub mod schema;
 
 pub use collection::{Collection, CollectionDoc, PageEntry};
+pub use edit::{DocView, Edit, EditError, NewDoc, NodeView, TypedDoc, doc_error_code};
 pub use feedback::{Anchor, Author, Entry, EntryKind, Evaluation, Feedback, FeedbackDoc, Resolution};
 pub use id::{DocumentId, DocumentIdError, URL_PREFIX};
 pub use page::{FileRef, NodeContent, NodeSpec, Page, PageDoc, PageNode};

@@ -224,6 +224,14 @@ impl Verdict {
     }
 }
 
+/// The text `change` would add (inserted characters, new titles), read from
+/// its operations and placed at nodes through `doc`, a document that holds
+/// the change. The browser uses it to hand refused edits back to their author
+/// after a `folio-rejected`, with the same words the server's guard found.
+pub fn text_of_change(doc: &Automerge, change: &Change) -> Vec<RefusedText> {
+    refused::text_of(doc, change)
+}
+
 /// Why bytes could not be judged at all.
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {

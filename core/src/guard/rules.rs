@@ -182,7 +182,12 @@ impl<'a, 'p> Judge<'a, 'p> {
                 }
             }
             (Some(item), Some(field)) => {
-                self.touched.insert(item);
+                // Characters spliced into a text object cannot break the schema
+                // (marks are checked below, block markers are `Nested`), so a
+                // keystroke does not re-validate its node.
+                if !matches!(t.what, What::TextInsert { .. } | What::TextDelete { .. } | What::Marks(_)) {
+                    self.touched.insert(item);
+                }
                 if self.added.contains(item) {
                     return; // judged as part of creating it
                 }

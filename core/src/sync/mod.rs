@@ -58,6 +58,7 @@ pub mod limits;
 pub mod message;
 pub mod recovery;
 pub mod server;
+pub mod typed;
 
 pub use client::{ClientEvent, ClientOutput, ClientRepo, DocStatus};
 pub use codec::{decode, decode_with_limit, encode};
@@ -72,3 +73,4 @@ pub use message::{
 };
 pub use recovery::RefusedEdits;
 pub use server::{ServerEffect, ServerPeer};
+pub use typed::{Edited, Refusal, TypedClient, TypedClientError, TypedEvent, TypedOutput};

@@ -81,6 +81,7 @@ impl Modify for Security {
         described::create_portfolio,
         described::list_portfolios,
         described::documents,
+        crate::routes::documents::feedback_threads_described,
         described::upload,
         described::download,
         crate::sharing::links::create,

@@ -5,7 +5,7 @@
 //! | `POST /api/session`, `DELETE /api/session` | `session.rs` |
 //! | `GET /api/me` | `me.rs` |
 //! | `GET /sync` (websocket) | `sync.rs` |
-//! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents` | `documents.rs` |
+//! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents`, `POST /api/portfolios/{id}/feedback-threads` | `documents.rs` |
 //! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
@@ -14,7 +14,7 @@
 //! Every `/api` answer that is an error uses [`crate::error::ApiError`]'s JSON
 //! shape, including unknown routes, wrong methods and unreadable bodies.
 
-mod documents;
+pub(crate) mod documents;
 mod files;
 mod health;
 mod json;
@@ -77,6 +77,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/me", get(me::me)),
         ("/portfolios", post(documents::create).get(documents::list)),
         ("/portfolios/{id}/documents", get(documents::documents)),
+        ("/portfolios/{id}/feedback-threads", post(documents::feedback)),
         ("/portfolios/{portfolio}/nodes/{node}/files", post(files::upload)),
         ("/portfolios/{portfolio}/nodes/{node}/files/{hash}", get(files::download)),
         ("/openapi.json", get(crate::openapi::openapi_json)),

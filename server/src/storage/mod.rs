@@ -224,6 +224,16 @@ pub trait DocumentStore {
         changes: &'a [StoredChange],
         now: Timestamp,
     ) -> StorageFuture<'a, u64>;
+    /// Appends changes *and* their audit entries in one transaction (one
+    /// fsync), so an accepted change is never durable without its audit row
+    /// and vice versa. Returns how many changes were new.
+    fn append_changes_audited<'a>(
+        &'a self,
+        doc: &'a DocumentId,
+        changes: &'a [StoredChange],
+        audit: &'a [AuditEntry],
+        now: Timestamp,
+    ) -> StorageFuture<'a, u64>;
     /// The snapshot and the changes since, in arrival order (empty if unknown).
     fn load_document<'a>(&'a self, doc: &'a DocumentId) -> StorageFuture<'a, StoredDocument>;
     /// Replaces the snapshot and deletes the `compacted` changes, atomically.

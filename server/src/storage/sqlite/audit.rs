@@ -58,29 +58,29 @@ impl AuditStore for SqliteStorage {
 }
 
 fn rows_to_entries(rows: &[sqlx::sqlite::SqliteRow]) -> Result<Vec<AuditEntry>, StorageError> {
-            rows.iter()
-                .map(|row| {
-                    let outcome = match row.try_get::<&str, _>("outcome")? {
-                        "accepted" => Outcome::Accepted,
-                        "rejected" => Outcome::Rejected,
-                        other => {
-                            return Err(StorageError::Corrupt(format!("audit outcome `{other}`")));
-                        }
-                    };
-                    Ok(AuditEntry {
-                        at: Timestamp(row.try_get("at")?),
-                        principal: row.try_get("principal")?,
-                        document: row
-                            .try_get::<Option<&str>, _>("document_id")?
-                            .map(DocumentId::parse)
-                            .transpose()?,
-                        node: row.try_get("node_id")?,
-                        action: row.try_get("action")?,
-                        outcome,
-                        reason: row.try_get("reason")?,
-                    })
-                })
-                .collect()
+    rows.iter()
+        .map(|row| {
+            let outcome = match row.try_get::<&str, _>("outcome")? {
+                "accepted" => Outcome::Accepted,
+                "rejected" => Outcome::Rejected,
+                other => {
+                    return Err(StorageError::Corrupt(format!("audit outcome `{other}`")));
+                }
+            };
+            Ok(AuditEntry {
+                at: Timestamp(row.try_get("at")?),
+                principal: row.try_get("principal")?,
+                document: row
+                    .try_get::<Option<&str>, _>("document_id")?
+                    .map(DocumentId::parse)
+                    .transpose()?,
+                node: row.try_get("node_id")?,
+                action: row.try_get("action")?,
+                outcome,
+                reason: row.try_get("reason")?,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use sqlx::Row;
 
 use super::{SqliteStorage, hash32};
 use crate::storage::{
-    DocumentId, DocumentStore, Snapshot, StorageError, StorageFuture, StoredChange, StoredDocument,
+    AuditEntry, DocumentId, DocumentStore, Snapshot, StorageError, StorageFuture, StoredChange, StoredDocument,
 };
 
 fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
@@ -33,8 +33,32 @@ impl DocumentStore for SqliteStorage {
         changes: &'a [StoredChange],
         now: Timestamp,
     ) -> StorageFuture<'a, u64> {
+        self.append_changes_audited(doc, changes, &[], now)
+    }
+
+    fn append_changes_audited<'a>(
+        &'a self,
+        doc: &'a DocumentId,
+        changes: &'a [StoredChange],
+        audit: &'a [AuditEntry],
+        now: Timestamp,
+    ) -> StorageFuture<'a, u64> {
         Box::pin(async move {
             let mut tx = self.pool.begin().await?;
+            for e in audit {
+                sqlx::query(
+                    "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(e.at.millis())
+                .bind(&e.principal)
+                .bind(e.document.as_ref().map(DocumentId::as_str))
+                .bind(e.node.as_deref())
+                .bind(&e.action)
+                .bind(e.outcome.as_str())
+                .bind(e.reason.as_deref())
+                .execute(&mut *tx)
+                .await?;
+            }
             let mut added = 0;
             for change in changes {
                 let done = sqlx::query(
