@@ -109,6 +109,14 @@ pub async fn serve(
         shutdown.await;
         sync_state.sync().shut_down();
     };
+    // No Nagle: sync frames are small and latency-bound (a relayed edit must
+    // not wait for a delayed ACK, ~40 ms).
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+        }
+    });
     let result = axum::serve(
         listener,
         app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),

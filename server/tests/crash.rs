@@ -22,7 +22,7 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
 use folio_core::doc::{PortfolioDoc, actor};
 use folio_core::sync::{ClientEvent, ClientRepo, DocumentId, Message, PeerId, codec};
-use folio_server::storage::{DocumentId as StoredId, DocumentStore, AuditStore, SqliteStorage};
+use folio_server::storage::{AuditStore, DocumentId as StoredId, DocumentStore, SqliteStorage};
 use futures::{SinkExt, StreamExt};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -44,7 +44,12 @@ async fn start(dir: &Path) -> (Running, Option<String>) {
         .arg("serve")
         .arg("--data-dir")
         .arg(dir)
-        .args(["--web-dir", "/nonexistent-web-dist", "--listen", "127.0.0.1:0"])
+        .args([
+            "--web-dir",
+            "/nonexistent-web-dist",
+            "--listen",
+            "127.0.0.1:0",
+        ])
         .env_remove("FOLIO_LISTEN")
         .env("RUST_LOG", "error")
         .stdout(Stdio::piped())
@@ -65,7 +70,13 @@ async fn start(dir: &Path) -> (Running, Option<String>) {
         } else if let Some(addr) = line.strip_prefix("folio listening on http://") {
             // Keep draining stdout so the server never blocks on a full pipe.
             tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-            return (Running { child, addr: addr.to_owned() }, password);
+            return (
+                Running {
+                    child,
+                    addr: addr.to_owned(),
+                },
+                password,
+            );
         }
     }
 }
@@ -84,10 +95,20 @@ async fn login(addr: &str, password: &str) -> Session {
         .await
         .expect("login");
     assert_eq!(r.status(), 200);
-    let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = r.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let me: serde_json::Value = r.json().await.unwrap();
     let id = me["id"].as_i64().expect("user id in the login answer");
-    Session { cookie, csrf: me["csrf_token"].as_str().unwrap().to_owned(), key: format!("user:{id}") }
+    Session {
+        cookie,
+        csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        key: format!("user:{id}"),
+    }
 }
 
 async fn create_portfolio(addr: &str, s: &Session, title: &str) -> DocumentId {
@@ -104,7 +125,8 @@ async fn create_portfolio(addr: &str, s: &Session, title: &str) -> DocumentId {
     body["id"].as_str().unwrap().parse().unwrap()
 }
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 struct Client {
     socket: Socket,
@@ -118,9 +140,16 @@ fn random16() -> [u8; 16] {
 impl Client {
     async fn connect(addr: &str, s: &Session) -> Client {
         let mut request = format!("ws://{addr}/sync").into_client_request().unwrap();
-        request.headers_mut().insert("cookie", s.cookie.parse().unwrap());
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
-        let repo = ClientRepo::new(PeerId::new(format!("crash-{}", hex(&random16()))), actor::actor_for(&s.key, random16()));
+        request
+            .headers_mut()
+            .insert("cookie", s.cookie.parse().unwrap());
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("websocket");
+        let repo = ClientRepo::new(
+            PeerId::new(format!("crash-{}", hex(&random16()))),
+            actor::actor_for(&s.key, random16()),
+        );
         let mut c = Client { socket, repo };
         let join = c.repo.join();
         c.send(vec![join]).await.unwrap();
@@ -130,7 +159,10 @@ impl Client {
 
     async fn send(&mut self, messages: Vec<Message>) -> Result<(), ()> {
         for m in messages {
-            self.socket.send(Ws::Binary(codec::encode(&m).into())).await.map_err(|_| ())?;
+            self.socket
+                .send(Ws::Binary(codec::encode(&m).into()))
+                .await
+                .map_err(|_| ())?;
         }
         Ok(())
     }
@@ -148,9 +180,18 @@ impl Client {
                     }
                     _ => None,
                 };
-                let out = self.repo.receive(message).expect("the client accepts the frame");
+                let out = self
+                    .repo
+                    .receive(message)
+                    .expect("the client accepts the frame");
                 for e in &out.events {
-                    assert!(!matches!(e, ClientEvent::Rejected { .. } | ClientEvent::ServerError { .. }), "unexpected {e:?}");
+                    assert!(
+                        !matches!(
+                            e,
+                            ClientEvent::Rejected { .. } | ClientEvent::ServerError { .. }
+                        ),
+                        "unexpected {e:?}"
+                    );
                 }
                 self.send(out.send).await?;
                 Ok(heads)
@@ -163,15 +204,25 @@ impl Client {
     async fn until(&mut self, done: impl Fn(&mut Client) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         while !done(self) {
-            assert!(tokio::time::Instant::now() < deadline, "condition not reached within 30 s");
-            self.step(Duration::from_millis(200)).await.expect("connection open");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "condition not reached within 30 s"
+            );
+            self.step(Duration::from_millis(200))
+                .await
+                .expect("connection open");
         }
     }
 
     async fn open(&mut self, doc: DocumentId) {
         let m = self.repo.find(doc);
         self.send(m).await.unwrap();
-        self.until(|c| c.repo.doc_mut(&doc).is_some_and(|d| !d.get_heads().is_empty())).await;
+        self.until(|c| {
+            c.repo
+                .doc_mut(&doc)
+                .is_some_and(|d| !d.get_heads().is_empty())
+        })
+        .await;
     }
 }
 
@@ -181,19 +232,31 @@ fn hex(b: &[u8]) -> String {
 
 /// Which of `pending` (oldest first, one actor's chain) the server's `heads` cover.
 fn covered(doc: &mut automerge::AutoCommit, heads: &[ChangeHash], pending: &[ChangeHash]) -> usize {
-    let known: Vec<ChangeHash> = heads.iter().copied().filter(|h| doc.get_change_by_hash(h).is_some()).collect();
+    let known: Vec<ChangeHash> = heads
+        .iter()
+        .copied()
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .collect();
     if known.is_empty() {
         return 0;
     }
     // Changes that are *not* in the history of `known`.
     let newer: HashSet<ChangeHash> = doc.get_changes(&known).iter().map(|c| c.hash()).collect();
     // One actor's changes form a chain: once one is covered, all before it are.
-    pending.iter().rposition(|h| !newer.contains(h)).map_or(0, |i| i + 1)
+    pending
+        .iter()
+        .rposition(|h| !newer.contains(h))
+        .map_or(0, |i| i + 1)
 }
 
 /// Writes to `doc` until the socket dies (or `max` edits); returns every change
 /// the server acknowledged, and how many were sent but not acknowledged.
-async fn writer(mut c: Client, doc: DocumentId, label: String, max: usize) -> (Vec<ChangeHash>, usize) {
+async fn writer(
+    mut c: Client,
+    doc: DocumentId,
+    label: String,
+    max: usize,
+) -> (Vec<ChangeHash>, usize) {
     let mut pending: Vec<ChangeHash> = Vec::new();
     let mut acked: Vec<ChangeHash> = Vec::new();
     const IN_FLIGHT: usize = 16;
@@ -204,7 +267,8 @@ async fn writer(mut c: Client, doc: DocumentId, label: String, max: usize) -> (V
         if i % 50 == 49 {
             d.put(ROOT, "title", format!("{label} title {i}")).unwrap();
         } else {
-            d.put(ROOT, "description", format!("{label} edit {i}")).unwrap();
+            d.put(ROOT, "description", format!("{label} edit {i}"))
+                .unwrap();
         }
         let h = d.commit().expect("a change");
         pending.push(h);
@@ -214,7 +278,11 @@ async fn writer(mut c: Client, doc: DocumentId, label: String, max: usize) -> (V
         }
         // Read what is there; wait (bounded) when too much is in flight.
         loop {
-            let wait = if pending.len() >= IN_FLIGHT { Duration::from_millis(500) } else { Duration::from_millis(1) };
+            let wait = if pending.len() >= IN_FLIGHT {
+                Duration::from_millis(500)
+            } else {
+                Duration::from_millis(1)
+            };
             match c.step(wait).await {
                 Err(()) => return (acked, pending.len()),
                 Ok(Some((d, heads))) if d == doc && !pending.is_empty() => {
@@ -234,7 +302,8 @@ async fn writer(mut c: Client, doc: DocumentId, label: String, max: usize) -> (V
 }
 
 fn validate(bytes: &[u8]) {
-    let doc = PortfolioDoc::from_automerge(Automerge::load(bytes).expect("the document loads")).expect("a portfolio document");
+    let doc = PortfolioDoc::from_automerge(Automerge::load(bytes).expect("the document loads"))
+        .expect("a portfolio document");
     doc.validate().expect("the document validates");
 }
 
@@ -259,7 +328,11 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
         let mut check = Client::connect(&server.addr, &session).await;
         for doc in docs {
             check.open(doc).await;
-            let want: Vec<ChangeHash> = acked.iter().filter(|(d, _)| *d == doc).map(|(_, h)| *h).collect();
+            let want: Vec<ChangeHash> = acked
+                .iter()
+                .filter(|(d, _)| *d == doc)
+                .map(|(_, h)| *h)
+                .collect();
             check
                 .until(|c| {
                     let d = c.repo.doc_mut(&doc).unwrap();
@@ -275,7 +348,10 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
             let doc = docs[w % 2];
             let mut c = Client::connect(&server.addr, &session).await;
             c.open(doc).await;
-            tasks.push((doc, tokio::spawn(writer(c, doc, format!("r{round}w{w}"), 50_000))));
+            tasks.push((
+                doc,
+                tokio::spawn(writer(c, doc, format!("r{round}w{w}"), 50_000)),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(kill_after)).await;
         server.child.start_kill().expect("SIGKILL");
@@ -283,14 +359,25 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
         assert!(!status.success(), "killed, not exited: {status:?}");
         let (mut this_round, mut in_flight) = (0, 0);
         for (doc, t) in tasks {
-            let (hashes, unacked) = tokio::time::timeout(Duration::from_secs(60), t).await.expect("writer ends").expect("writer");
+            let (hashes, unacked) = tokio::time::timeout(Duration::from_secs(60), t)
+                .await
+                .expect("writer ends")
+                .expect("writer");
             this_round += hashes.len();
             in_flight += unacked;
             acked.extend(hashes.into_iter().map(|h| (doc, h)));
         }
-        assert!(this_round > 0, "round {round}: the kill came after some changes were acknowledged");
-        assert!(in_flight > 0, "round {round}: the kill came while changes were in flight");
-        eprintln!("round {round}: killed after {kill_after} ms; {this_round} acknowledged, {in_flight} in flight");
+        assert!(
+            this_round > 0,
+            "round {round}: the kill came after some changes were acknowledged"
+        );
+        assert!(
+            in_flight > 0,
+            "round {round}: the kill came while changes were in flight"
+        );
+        eprintln!(
+            "round {round}: killed after {kill_after} ms; {this_round} acknowledged, {in_flight} in flight"
+        );
     }
 
     // The last restart: every acknowledged change is there, through the protocol…
@@ -299,7 +386,11 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
     let mut check = Client::connect(&server.addr, &session).await;
     for doc in docs {
         check.open(doc).await;
-        let want: Vec<ChangeHash> = acked.iter().filter(|(d, _)| *d == doc).map(|(_, h)| *h).collect();
+        let want: Vec<ChangeHash> = acked
+            .iter()
+            .filter(|(d, _)| *d == doc)
+            .map(|(_, h)| *h)
+            .collect();
         check
             .until(|c| {
                 let d = c.repo.doc_mut(&doc).unwrap();
@@ -324,9 +415,16 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
         for c in &stored.changes {
             am.load_incremental(&c.data).unwrap();
         }
-        let want: Vec<ChangeHash> = acked.iter().filter(|(d, _)| *d == doc).map(|(_, h)| *h).collect();
+        let want: Vec<ChangeHash> = acked
+            .iter()
+            .filter(|(d, _)| *d == doc)
+            .map(|(_, h)| *h)
+            .collect();
         for h in &want {
-            assert!(am.get_change_by_hash(h).is_some(), "acknowledged change {h} is stored");
+            assert!(
+                am.get_change_by_hash(h).is_some(),
+                "acknowledged change {h} is stored"
+            );
         }
         validate(&am.save());
         let audit: HashSet<String> = storage
@@ -338,7 +436,10 @@ async fn sigkill_under_load_loses_no_acknowledged_change() {
             .filter_map(|e| e.reason)
             .collect();
         for h in &want {
-            assert!(audit.contains(&format!("change {h}")), "acknowledged change {h} has its audit row");
+            assert!(
+                audit.contains(&format!("change {h}")),
+                "acknowledged change {h} has its audit row"
+            );
         }
         assert!(am.get(ROOT, "description").unwrap().is_some());
     }

@@ -103,10 +103,14 @@ impl SyncClient {
         client
     }
 
-    /// Sends messages, one frame each.
+    /// Sends messages, one frame each. If the server has closed the
+    /// connection (e.g. a flood cut off mid-way), stops sending; what the
+    /// server said before closing is still read by [`Self::step`].
     pub async fn send(&mut self, messages: Vec<Message>) {
         for m in messages {
-            self.socket.send(Ws::Binary(encode(&m).into())).await.expect("send");
+            if self.socket.send(Ws::Binary(encode(&m).into())).await.is_err() {
+                return;
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use folio_core::access::{Grant, GrantId, Level, Node, NodeKind, NodeId, Subject};
+use folio_core::access::{Grant, GrantId, Level, Node, NodeId, NodeKind, Subject};
 use folio_core::doc::PortfolioDoc;
 use folio_core::time::Timestamp;
 use folio_server::clock::Clock;
@@ -26,7 +26,12 @@ async fn create(server: &TestServer, who: &Account, body: Value) -> reqwest::Res
 }
 
 async fn get(server: &TestServer, who: &Account, path: &str) -> reqwest::Response {
-    reqwest::Client::new().get(server.url(path)).header("cookie", &who.cookie).send().await.unwrap()
+    reqwest::Client::new()
+        .get(server.url(path))
+        .header("cookie", &who.cookie)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn new_portfolio(server: &TestServer, who: &Account, title: &str) -> DocumentId {
@@ -56,25 +61,49 @@ fn rand_bytes() -> [u8; 16] {
 /// documents of c1, p1 and c2.
 async fn tree(server: &TestServer, p: &DocumentId) -> (DocumentId, DocumentId, DocumentId) {
     let s = server.state.storage();
-    s.put_nodes(p, &[
-        Node::child("c1", NodeKind::Collection, p.as_str()).with_title("Internship"),
-        Node::child("c2", NodeKind::Collection, p.as_str()).with_title("Private"),
-        Node::child("p1", NodeKind::Page, "c1").with_title("Week 1"),
-    ])
+    s.put_nodes(
+        p,
+        &[
+            Node::child("c1", NodeKind::Collection, p.as_str()).with_title("Internship"),
+            Node::child("c2", NodeKind::Collection, p.as_str()).with_title("Private"),
+            Node::child("p1", NodeKind::Page, "c1").with_title("Week 1"),
+        ],
+    )
     .await
     .unwrap();
     let (c1, p1, c2) = (random_doc(), random_doc(), random_doc());
     let now = server.clock.now();
-    for (id, role, node) in [(&c1, DocumentRole::Collection, "c1"), (&p1, DocumentRole::Page, "p1"), (&c2, DocumentRole::Collection, "c2")] {
-        let r = DocumentRecord { id: id.clone(), portfolio: p.clone(), role, node: NodeId::new(node) };
+    for (id, role, node) in [
+        (&c1, DocumentRole::Collection, "c1"),
+        (&p1, DocumentRole::Page, "p1"),
+        (&c2, DocumentRole::Collection, "c2"),
+    ] {
+        let r = DocumentRecord {
+            id: id.clone(),
+            portfolio: p.clone(),
+            role,
+            node: NodeId::new(node),
+        };
         assert!(s.register_document(&r, now).await.unwrap());
     }
     (c1, p1, c2)
 }
 
-async fn grant(server: &TestServer, p: &DocumentId, node: &str, to: &Account, level: Level, end: Option<Timestamp>) -> GrantId {
+async fn grant(
+    server: &TestServer,
+    p: &DocumentId,
+    node: &str,
+    to: &Account,
+    level: Level,
+    end: Option<Timestamp>,
+) -> GrantId {
     let g = Grant::new(0, node, Subject::user(to.id.to_string()), level).between(None, end);
-    let id = server.state.storage().insert_grant(p, &g, GrantSource::Direct, None, server.clock.now()).await.unwrap();
+    let id = server
+        .state
+        .storage()
+        .insert_grant(p, &g, GrantSource::Direct, None, server.clock.now())
+        .await
+        .unwrap();
     server.state.policy().grants_changed(p).await.unwrap();
     id
 }
@@ -83,12 +112,19 @@ async fn listed(server: &TestServer, who: &Account) -> Vec<String> {
     let r = get(server, who, "/api/portfolios").await;
     assert_eq!(r.status(), 200);
     let body: Vec<Value> = r.json().await.unwrap();
-    let mut ids: Vec<String> = body.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+    let mut ids: Vec<String> = body
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
     ids.sort();
     ids
 }
 
-async fn documents(server: &TestServer, who: &Account, p: &str) -> Result<Vec<(String, String)>, (u16, Value)> {
+async fn documents(
+    server: &TestServer,
+    who: &Account,
+    p: &str,
+) -> Result<Vec<(String, String)>, (u16, Value)> {
     let r = get(server, who, &format!("/api/portfolios/{p}/documents")).await;
     let status = r.status().as_u16();
     let body: Value = r.json().await.unwrap();
@@ -100,8 +136,14 @@ async fn documents(server: &TestServer, who: &Account, p: &str) -> Result<Vec<(S
         .unwrap()
         .iter()
         .map(|d| {
-            assert_eq!(d["url"].as_str().unwrap(), format!("automerge:{}", d["id"].as_str().unwrap()));
-            (d["id"].as_str().unwrap().to_owned(), d["node"].as_str().unwrap().to_owned())
+            assert_eq!(
+                d["url"].as_str().unwrap(),
+                format!("automerge:{}", d["id"].as_str().unwrap())
+            );
+            (
+                d["id"].as_str().unwrap().to_owned(),
+                d["node"].as_str().unwrap().to_owned(),
+            )
         })
         .collect();
     out.sort();
@@ -118,10 +160,17 @@ async fn creating_a_portfolio_stores_a_valid_document_its_owner_can_open() {
     let id = DocumentId::parse(body["id"].as_str().unwrap()).unwrap();
     assert_eq!(body["url"], format!("automerge:{id}"));
     assert_eq!(body["owner"], olga.id);
-    let wire: folio_core::sync::DocumentId = id.as_str().parse().expect("an automerge-repo document id");
+    let wire: folio_core::sync::DocumentId =
+        id.as_str().parse().expect("an automerge-repo document id");
 
     // Registered as the portfolio's own document, and stored: it loads and validates.
-    let record = server.state.storage().document_record(&id).await.unwrap().unwrap();
+    let record = server
+        .state
+        .storage()
+        .document_record(&id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.role, DocumentRole::Portfolio);
     assert_eq!(record.node.as_str(), id.as_str());
     let stored = server.state.storage().load_document(&id).await.unwrap();
@@ -135,10 +184,21 @@ async fn creating_a_portfolio_stores_a_valid_document_its_owner_can_open() {
 
     // The owner lists it and syncs it.
     assert_eq!(listed(&server, &olga).await, vec![id.to_string()]);
-    assert_eq!(documents(&server, &olga, id.as_str()).await.unwrap(), vec![(id.to_string(), id.to_string())]);
+    assert_eq!(
+        documents(&server, &olga, id.as_str()).await.unwrap(),
+        vec![(id.to_string(), id.to_string())]
+    );
     let mut c = SyncClient::with_cookie(&server, &olga).await;
     c.find(wire).await;
-    c.until(|c| c.repo.doc(&wire).is_some_and(|d| automerge::ReadDoc::get(d, automerge::ROOT, "kind").ok().flatten().is_some())).await;
+    c.until(|c| {
+        c.repo.doc(&wire).is_some_and(|d| {
+            automerge::ReadDoc::get(d, automerge::ROOT, "kind")
+                .ok()
+                .flatten()
+                .is_some()
+        })
+    })
+    .await;
     server.stop().await;
 }
 
@@ -146,7 +206,12 @@ async fn creating_a_portfolio_stores_a_valid_document_its_owner_can_open() {
 async fn creating_needs_a_session_and_a_usable_title() {
     let server = TestServer::start().await;
     let olga = account(&server, "olga@example.org").await;
-    let anonymous = reqwest::Client::new().post(server.url("/api/portfolios")).json(&json!({ "title": "x" })).send().await.unwrap();
+    let anonymous = reqwest::Client::new()
+        .post(server.url("/api/portfolios"))
+        .json(&json!({ "title": "x" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
     for bad in [json!({ "title": "" }), json!({ "title": "x".repeat(201) })] {
         let r = create(&server, &olga, bad).await;
@@ -155,8 +220,16 @@ async fn creating_needs_a_session_and_a_usable_title() {
         assert_eq!(body["error"]["code"], "invalid_input");
         assert_eq!(body["error"]["field"], "title");
     }
-    assert_eq!(create(&server, &olga, json!({ "name": "no title" })).await.status(), 400);
-    assert!(listed(&server, &olga).await.is_empty(), "nothing was created by the refused requests");
+    assert_eq!(
+        create(&server, &olga, json!({ "name": "no title" }))
+            .await
+            .status(),
+        400
+    );
+    assert!(
+        listed(&server, &olga).await.is_empty(),
+        "nothing was created by the refused requests"
+    );
     server.stop().await;
 }
 
@@ -178,16 +251,26 @@ async fn each_caller_lists_the_portfolios_they_may_read_now() {
 
     assert_eq!(listed(&server, &olga).await, vec![p1.to_string()]);
     assert_eq!(listed(&server, &bert).await, vec![p2.to_string()]);
-    assert_eq!(listed(&server, &cleo).await, vec![p1.to_string()], "a grant on a collection shows its portfolio");
+    assert_eq!(
+        listed(&server, &cleo).await,
+        vec![p1.to_string()],
+        "a grant on a collection shows its portfolio"
+    );
     assert_eq!(listed(&server, &eva).await, vec![p1.to_string()]);
-    assert!(listed(&server, &dirk).await.is_empty(), "no grant, no portfolio");
+    assert!(
+        listed(&server, &dirk).await.is_empty(),
+        "no grant, no portfolio"
+    );
 
     // A revoked grant and an expired one take the portfolio away.
     server.state.storage().delete_grant(g).await.unwrap();
     server.state.policy().grants_changed(&p1).await.unwrap();
     assert!(listed(&server, &cleo).await.is_empty());
     server.advance(Duration::from_secs(3601));
-    assert!(listed(&server, &eva).await.is_empty(), "an expired grant lists nothing");
+    assert!(
+        listed(&server, &eva).await.is_empty(),
+        "an expired grant lists nothing"
+    );
     assert_eq!(listed(&server, &olga).await, vec![p1.to_string()]);
     server.stop().await;
 }
@@ -205,23 +288,48 @@ async fn documents_are_those_the_caller_may_read_and_unknown_is_forbidden() {
     grant(&server, &p, "p1", &pam, Level::Write, None).await;
 
     let pair = |d: &DocumentId, n: &str| (d.to_string(), n.to_owned());
-    let mut all = vec![pair(&p, p.as_str()), pair(&c1, "c1"), pair(&p1, "p1"), pair(&c2, "c2")];
+    let mut all = vec![
+        pair(&p, p.as_str()),
+        pair(&c1, "c1"),
+        pair(&p1, "p1"),
+        pair(&c2, "c2"),
+    ];
     all.sort();
-    assert_eq!(documents(&server, &olga, p.as_str()).await.unwrap(), all, "the owner reads everything");
+    assert_eq!(
+        documents(&server, &olga, p.as_str()).await.unwrap(),
+        all,
+        "the owner reads everything"
+    );
     let mut cleo_sees = vec![pair(&c1, "c1"), pair(&p1, "p1")];
     cleo_sees.sort();
-    assert_eq!(documents(&server, &cleo, p.as_str()).await.unwrap(), cleo_sees, "a collection and what is below it, not the portfolio document");
-    assert_eq!(documents(&server, &pam, p.as_str()).await.unwrap(), vec![pair(&p1, "p1")], "a page only");
+    assert_eq!(
+        documents(&server, &cleo, p.as_str()).await.unwrap(),
+        cleo_sees,
+        "a collection and what is below it, not the portfolio document"
+    );
+    assert_eq!(
+        documents(&server, &pam, p.as_str()).await.unwrap(),
+        vec![pair(&p1, "p1")],
+        "a page only"
+    );
 
     // Forbidden, unknown and malformed: one answer.
     let forbidden = documents(&server, &dirk, p.as_str()).await.unwrap_err();
-    let unknown = documents(&server, &olga, random_doc().as_str()).await.unwrap_err();
-    let malformed = documents(&server, &olga, "not%20an%20id").await.unwrap_err();
+    let unknown = documents(&server, &olga, random_doc().as_str())
+        .await
+        .unwrap_err();
+    let malformed = documents(&server, &olga, "not%20an%20id")
+        .await
+        .unwrap_err();
     assert_eq!(forbidden.0, 404);
     assert_eq!(forbidden, unknown);
     assert_eq!(forbidden, malformed);
     // Without a session: 401, before anything is looked up.
-    let r = reqwest::Client::new().get(server.url(&format!("/api/portfolios/{p}/documents"))).send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(server.url(&format!("/api/portfolios/{p}/documents")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
     let _ = UserId(olga.id);
     server.stop().await;

@@ -23,7 +23,13 @@ struct Registered {
     author: Author,
 }
 
-async fn register(server: &TestServer, who: &Account, p: &WireId, node: &str, thread: Option<&str>) -> (u16, Value) {
+async fn register(
+    server: &TestServer,
+    who: &Account,
+    p: &WireId,
+    node: &str,
+    thread: Option<&str>,
+) -> (u16, Value) {
     let mut body = json!({ "node": node });
     if let Some(t) = thread {
         body["thread"] = json!(t);
@@ -39,10 +45,18 @@ async fn register(server: &TestServer, who: &Account, p: &WireId, node: &str, th
     (r.status().as_u16(), r.json().await.unwrap())
 }
 
-async fn registered(server: &TestServer, who: &Account, p: &WireId, thread: Option<&str>) -> Registered {
+async fn registered(
+    server: &TestServer,
+    who: &Account,
+    p: &WireId,
+    thread: Option<&str>,
+) -> Registered {
     let (status, body) = register(server, who, p, &p.to_string(), thread).await;
     assert_eq!(status, 201, "{body}");
-    assert_eq!(body["url"], format!("automerge:{}", body["id"].as_str().unwrap()));
+    assert_eq!(
+        body["url"],
+        format!("automerge:{}", body["id"].as_str().unwrap())
+    );
     Registered {
         id: body["id"].as_str().unwrap().parse().unwrap(),
         thread: body["thread"].as_str().unwrap().to_owned(),
@@ -52,11 +66,28 @@ async fn registered(server: &TestServer, who: &Account, p: &WireId, thread: Opti
 }
 
 /// The author's client creates the registered document with one comment and syncs it.
-async fn write(c: &mut SyncClient, who: &Account, p: &WireId, reg: &Registered, opener: &str, text: &str) {
-    let anchor = Anchor { doc: folio_core::doc::DocumentId::parse(&p.to_string()).unwrap(), node: p.to_string() };
+async fn write(
+    c: &mut SyncClient,
+    who: &Account,
+    p: &WireId,
+    reg: &Registered,
+    opener: &str,
+    text: &str,
+) {
+    let anchor = Anchor {
+        doc: folio_core::doc::DocumentId::parse(&p.to_string()).unwrap(),
+        node: p.to_string(),
+    };
     let session: [u8; 16] = [7; 16];
     let actor = actor::actor_for(&who.key(), session);
-    let mut fb = FeedbackDoc::create(actor.clone(), &reg.thread, anchor, opener, reg.author.clone()).unwrap();
+    let mut fb = FeedbackDoc::create(
+        actor.clone(),
+        &reg.thread,
+        anchor,
+        opener,
+        reg.author.clone(),
+    )
+    .unwrap();
     fb.add_comment("e1", text, Timestamp(1)).unwrap();
     let doc = AutoCommit::load(&fb.save()).unwrap().with_actor(actor);
     let m = c.repo.add(reg.id, doc);
@@ -65,7 +96,8 @@ async fn write(c: &mut SyncClient, who: &Account, p: &WireId, reg: &Registered, 
 
 fn comment(c: &SyncClient, id: &WireId) -> Option<String> {
     let doc = c.repo.doc(id)?;
-    let fb = FeedbackDoc::from_automerge(automerge::Automerge::load(&doc.clone().save()).ok()?).ok()?;
+    let fb =
+        FeedbackDoc::from_automerge(automerge::Automerge::load(&doc.clone().save()).ok()?).ok()?;
     fb.read().entries.first().map(|e| e.body.clone())
 }
 
@@ -73,12 +105,24 @@ async fn grant(server: &TestServer, p: &WireId, to: &Account, level: Level, hide
     let pid = DocumentId::parse(&p.to_string()).unwrap();
     let mut g = Grant::new(0, pid.as_str(), Subject::user(to.id.to_string()), level);
     g.hide_feedback = hide_feedback;
-    server.state.storage().insert_grant(&pid, &g, GrantSource::Direct, None, server.clock.now()).await.unwrap();
+    server
+        .state
+        .storage()
+        .insert_grant(&pid, &g, GrantSource::Direct, None, server.clock.now())
+        .await
+        .unwrap();
     server.state.policy().grants_changed(&pid).await.unwrap();
 }
 
 async fn stored_changes(server: &TestServer, id: &WireId) -> usize {
-    server.state.storage().load_document(&DocumentId::parse(&id.to_string()).unwrap()).await.unwrap().changes.len()
+    server
+        .state
+        .storage()
+        .load_document(&DocumentId::parse(&id.to_string()).unwrap())
+        .await
+        .unwrap()
+        .changes
+        .len()
 }
 
 async fn listed(server: &TestServer, who: &Account, p: &WireId) -> Vec<String> {
@@ -89,13 +133,19 @@ async fn listed(server: &TestServer, who: &Account, p: &WireId) -> Vec<String> {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    r.json::<Vec<Value>>().await.unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect()
+    r.json::<Vec<Value>>()
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Whether `c` receives the document or is told it is unavailable.
 async fn receives(c: &mut SyncClient, id: &WireId) -> bool {
     c.find(*id).await;
-    c.until(|c| comment(c, id).is_some() || c.unavailable(id)).await;
+    c.until(|c| comment(c, id).is_some() || c.unavailable(id))
+        .await;
     !c.unavailable(id)
 }
 
@@ -110,7 +160,11 @@ async fn a_teachers_feedback_document_is_registered_created_over_sync_and_read_b
     grant(&server, &p, &rea, Level::Read, false).await;
 
     let reg = registered(&server, &tom, &p, None).await;
-    assert_eq!(reg.opener, tom.key(), "a new thread is opened by the caller");
+    assert_eq!(
+        reg.opener,
+        tom.key(),
+        "a new thread is opened by the caller"
+    );
     assert_eq!(reg.author.principal, tom.key());
     // Asking again answers the same document.
     let (status, again) = register(&server, &tom, &p, &p.to_string(), Some(&reg.thread)).await;
@@ -120,15 +174,29 @@ async fn a_teachers_feedback_document_is_registered_created_over_sync_and_read_b
     let mut t = SyncClient::with_cookie(&server, &tom).await;
     write(&mut t, &tom, &p, &reg, &reg.opener, "Good start").await;
     t.drain(Duration::from_millis(300)).await;
-    assert!(!t.unavailable(&reg.id) && !t.rejected(&reg.id), "{:?}", t.events);
-    assert!(stored_changes(&server, &reg.id).await >= 2, "creation and comment are stored");
+    assert!(
+        !t.unavailable(&reg.id) && !t.rejected(&reg.id),
+        "{:?}",
+        t.events
+    );
+    assert!(
+        stored_changes(&server, &reg.id).await >= 2,
+        "creation and comment are stored"
+    );
 
     let mut o = SyncClient::with_cookie(&server, &olga).await;
     assert!(receives(&mut o, &reg.id).await);
     assert_eq!(comment(&o, &reg.id).as_deref(), Some("Good start"));
     let mut r = SyncClient::with_cookie(&server, &rea).await;
-    assert!(receives(&mut r, &reg.id).await, "a reader without hide-feedback reads all feedback");
-    assert!(listed(&server, &rea, &p).await.contains(&reg.id.to_string()));
+    assert!(
+        receives(&mut r, &reg.id).await,
+        "a reader without hide-feedback reads all feedback"
+    );
+    assert!(
+        listed(&server, &rea, &p)
+            .await
+            .contains(&reg.id.to_string())
+    );
     server.stop().await;
 }
 
@@ -146,12 +214,26 @@ async fn registration_needs_comment_and_refusals_look_unknown() {
     grant(&server, &p, &tom, Level::Comment, false).await;
     let unknown = register(&server, &olga, &WireId::from_bytes([5; 16]), "n", None).await;
     assert_eq!(unknown.0, 404);
-    assert_eq!(register(&server, &rea, &p, &p.to_string(), None).await, unknown, "Read is not enough");
-    assert_eq!(register(&server, &eve, &p, &p.to_string(), None).await, unknown, "no access");
-    assert_eq!(register(&server, &tom, &p, "no-such-node", None).await, unknown);
+    assert_eq!(
+        register(&server, &rea, &p, &p.to_string(), None).await,
+        unknown,
+        "Read is not enough"
+    );
+    assert_eq!(
+        register(&server, &eve, &p, &p.to_string(), None).await,
+        unknown,
+        "no access"
+    );
+    assert_eq!(
+        register(&server, &tom, &p, "no-such-node", None).await,
+        unknown
+    );
     // A hide-feedback visitor cannot join a thread they cannot see.
     let toms = registered(&server, &tom, &p, Some("t-tom")).await;
-    assert_eq!(register(&server, &vera, &p, &p.to_string(), Some(&toms.thread)).await, unknown);
+    assert_eq!(
+        register(&server, &vera, &p, &p.to_string(), Some(&toms.thread)).await,
+        unknown
+    );
     assert_eq!(register(&server, &tom, &p, "bad id!", None).await.0, 400);
     let anonymous = reqwest::Client::new()
         .post(server.url(&format!("/api/portfolios/{p}/feedback-threads")))
@@ -175,7 +257,17 @@ async fn only_the_registered_document_can_be_created_and_an_unregistered_one_sta
 
     // A client-made id nobody registered: unavailable, nothing stored.
     let mut t = SyncClient::with_cookie(&server, &tom).await;
-    let stray = Registered { id: WireId::from_bytes([42; 16]), thread: "t0".into(), opener: tom.key(), author: Author { principal: tom.key(), name: "tom".into(), role: None, organisation: None } };
+    let stray = Registered {
+        id: WireId::from_bytes([42; 16]),
+        thread: "t0".into(),
+        opener: tom.key(),
+        author: Author {
+            principal: tom.key(),
+            name: "tom".into(),
+            role: None,
+            organisation: None,
+        },
+    };
     write(&mut t, &tom, &p, &stray, &tom.key(), "lost").await;
     t.until(|c| c.unavailable(&stray.id)).await;
     assert_eq!(stored_changes(&server, &stray.id).await, 0);
@@ -188,10 +280,16 @@ async fn only_the_registered_document_can_be_created_and_an_unregistered_one_sta
 
     // Someone else cannot write the author's document (authorship).
     let mut w = SyncClient::with_cookie(&server, &wim).await;
-    let mut w_reg = Registered { id: reg.id, thread: reg.thread.clone(), opener: reg.opener.clone(), author: reg.author.clone() };
+    let mut w_reg = Registered {
+        id: reg.id,
+        thread: reg.thread.clone(),
+        opener: reg.opener.clone(),
+        author: reg.author.clone(),
+    };
     w_reg.author.name = "tom".into();
     write(&mut w, &wim, &p, &w_reg, &reg.opener, "as tom").await;
-    w.until(|c| c.rejected(&reg.id) || c.unavailable(&reg.id)).await;
+    w.until(|c| c.rejected(&reg.id) || c.unavailable(&reg.id))
+        .await;
     assert_eq!(stored_changes(&server, &reg.id).await, 0);
 
     // The author, with the registered values, succeeds.
@@ -204,7 +302,8 @@ async fn only_the_registered_document_can_be_created_and_an_unregistered_one_sta
 }
 
 #[tokio::test]
-async fn a_hide_feedback_visitor_receives_only_their_own_and_the_owners_feedback_in_their_or_the_owners_threads() {
+async fn a_hide_feedback_visitor_receives_only_their_own_and_the_owners_feedback_in_their_or_the_owners_threads()
+ {
     let server = TestServer::start().await;
     let olga = account(&server, "olga@example.org").await;
     let tom = account(&server, "tom@example.org").await;
@@ -221,8 +320,20 @@ async fn a_hide_feedback_visitor_receives_only_their_own_and_the_owners_feedback
     let toms = registered(&server, &tom, &p, None).await;
     write(&mut t, &tom, &p, &toms, &toms.opener, "Tom's remark").await;
     let olga_in_toms = registered(&server, &olga, &p, Some(&toms.thread)).await;
-    assert_eq!(olga_in_toms.opener, tom.key(), "joining keeps the thread's opener");
-    write(&mut o, &olga, &p, &olga_in_toms, &olga_in_toms.opener, "Olga answers Tom").await;
+    assert_eq!(
+        olga_in_toms.opener,
+        tom.key(),
+        "joining keeps the thread's opener"
+    );
+    write(
+        &mut o,
+        &olga,
+        &p,
+        &olga_in_toms,
+        &olga_in_toms.opener,
+        "Olga answers Tom",
+    )
+    .await;
     // The owner's own thread.
     let olgas = registered(&server, &olga, &p, None).await;
     write(&mut o, &olga, &p, &olgas, &olgas.opener, "Olga's own note").await;
@@ -230,25 +341,70 @@ async fn a_hide_feedback_visitor_receives_only_their_own_and_the_owners_feedback
     let veras = registered(&server, &vera, &p, None).await;
     write(&mut v, &vera, &p, &veras, &veras.opener, "Vera asks").await;
     let olga_in_veras = registered(&server, &olga, &p, Some(&veras.thread)).await;
-    write(&mut o, &olga, &p, &olga_in_veras, &olga_in_veras.opener, "Olga answers Vera").await;
+    write(
+        &mut o,
+        &olga,
+        &p,
+        &olga_in_veras,
+        &olga_in_veras.opener,
+        "Olga answers Vera",
+    )
+    .await;
     for c in [&mut t, &mut o, &mut v] {
         c.drain(Duration::from_millis(300)).await;
     }
-    for id in [&toms.id, &olga_in_toms.id, &olgas.id, &veras.id, &olga_in_veras.id] {
-        assert!(stored_changes(&server, id).await >= 2, "every document was created");
+    for id in [
+        &toms.id,
+        &olga_in_toms.id,
+        &olgas.id,
+        &veras.id,
+        &olga_in_veras.id,
+    ] {
+        assert!(
+            stored_changes(&server, id).await >= 2,
+            "every document was created"
+        );
     }
 
     let mut v2 = SyncClient::with_cookie(&server, &vera).await;
-    assert!(!receives(&mut v2, &toms.id).await, "another person's feedback stays hidden");
-    assert!(!receives(&mut v2, &olga_in_toms.id).await, "the owner's reply in another person's thread stays hidden");
-    assert!(receives(&mut v2, &olgas.id).await, "the owner's own thread is visible");
-    assert!(receives(&mut v2, &veras.id).await, "one's own feedback is visible");
-    assert!(receives(&mut v2, &olga_in_veras.id).await, "the owner's reply in one's own thread is visible");
-    assert_eq!(comment(&v2, &olga_in_veras.id).as_deref(), Some("Olga answers Vera"));
+    assert!(
+        !receives(&mut v2, &toms.id).await,
+        "another person's feedback stays hidden"
+    );
+    assert!(
+        !receives(&mut v2, &olga_in_toms.id).await,
+        "the owner's reply in another person's thread stays hidden"
+    );
+    assert!(
+        receives(&mut v2, &olgas.id).await,
+        "the owner's own thread is visible"
+    );
+    assert!(
+        receives(&mut v2, &veras.id).await,
+        "one's own feedback is visible"
+    );
+    assert!(
+        receives(&mut v2, &olga_in_veras.id).await,
+        "the owner's reply in one's own thread is visible"
+    );
+    assert_eq!(
+        comment(&v2, &olga_in_veras.id).as_deref(),
+        Some("Olga answers Vera")
+    );
 
     let seen = listed(&server, &vera, &p).await;
-    for (id, visible) in [(&toms.id, false), (&olga_in_toms.id, false), (&olgas.id, true), (&veras.id, true), (&olga_in_veras.id, true)] {
-        assert_eq!(seen.contains(&id.to_string()), visible, "document list agrees for {id}");
+    for (id, visible) in [
+        (&toms.id, false),
+        (&olga_in_toms.id, false),
+        (&olgas.id, true),
+        (&veras.id, true),
+        (&olga_in_veras.id, true),
+    ] {
+        assert_eq!(
+            seen.contains(&id.to_string()),
+            visible,
+            "document list agrees for {id}"
+        );
     }
     // Tom (no hide-feedback) sees everyone's.
     let mut t2 = SyncClient::with_cookie(&server, &tom).await;

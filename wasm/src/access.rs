@@ -1,6 +1,8 @@
-//! The access engine in the browser: corpus runs, a policy engine loaded from the
-//! server's snapshot, and share-spec parsing. Conversion only; the core decides.
+//! The access engine in the browser: a policy engine loaded from the server's
+//! snapshot, share-spec parsing and (feature `testing`) corpus runs. Conversion
+//! only; the core decides.
 
+#[cfg(feature = "testing")]
 use folio_core::access::corpus;
 use folio_core::access::share::{Recipient, ShareSpec, Validity};
 use folio_core::access::{Action, Engine, FeedbackEntry, NodeId, PolicySnapshot, Principal};
@@ -10,6 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::answer::{Answer, Failure, from_js, to_js};
 
+#[cfg(feature = "testing")]
 /// Runs one decision-corpus fixture (the JSON text of a file in
 /// `core/fixtures/access/`) and returns `Answer<CorpusReport>`.
 #[wasm_bindgen(js_name = runCorpus, unchecked_return_type = "Answer<any>")]
@@ -19,6 +22,7 @@ pub fn run_corpus(fixture_json: &str) -> JsValue {
 
 /// The summary of a generated parity run: the same seed gives the same digest
 /// natively and in WebAssembly.
+#[cfg(feature = "testing")]
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ParityRun {
@@ -29,6 +33,7 @@ struct ParityRun {
     digest: String,
 }
 
+#[cfg(feature = "testing")]
 /// Answers `n` generated questions over the world generated from `seed` and
 /// returns `{ seed, cases, allowed, digest }`.
 #[wasm_bindgen(js_name = randomCases, unchecked_return_type = "{ seed: number; cases: number; allowed: number; digest: string }")]

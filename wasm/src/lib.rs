@@ -19,19 +19,24 @@
 //! ## What is exposed
 //!
 //! - [`access`]: `PolicyEngine` (loaded from the server's policy snapshots),
-//!   `parseShareSpec`, and the corpus/parity runners.
+//!   `parseShareSpec`, and (feature `testing`) the corpus/parity runners.
 //! - [`doc`]: `FolioDoc`, one typed document outside a sync session (create,
 //!   load, save, `apply(edit)`, `read`, `readNode`, `merge`, `onChange`), and
 //!   id helpers (`actorFor`, `newDocumentId`, `freshId`).
 //! - [`sync`]: `SyncClient`, the client side of the sync protocol over typed
 //!   documents (bytes in, bytes out; the caller owns the websocket).
-//! - [`bench`]: `AccessBench`, the access benchmark's world for `web/bench/` only.
+//! - `bench` (feature `testing`): `AccessBench`, the access benchmark's world for
+//!   `web/bench/` only.
+//!
+//! The feature `testing` adds the test- and benchmark-only bindings; the app's
+//! package (`web/pkg`) is built without it, to keep the module small.
 //! - The TypeScript shapes of every plain object (`Edit`, `DocPatch`,
 //!   `DocView`, `SyncEvent`, …) are declared in `folio_wasm.d.ts`.
 #![deny(missing_docs)]
 
 pub mod access;
 pub mod answer;
+#[cfg(feature = "testing")]
 pub mod bench;
 pub mod doc;
 pub mod sync;

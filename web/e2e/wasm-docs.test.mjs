@@ -15,7 +15,7 @@ before(async () => {
   peer = startNativePeer();
   site = await serveStatic({
     '/': path.join(workspace, 'web/e2e/wasm-page.html'),
-    '/pkg/': path.join(workspace, 'web/pkg'),
+    '/pkg/': path.join(workspace, 'web/pkg-test'), // the test build (feature `testing`)
     '/shared/': path.join(workspace, 'web/test-shared'),
   });
   browser = await launchBrowser();

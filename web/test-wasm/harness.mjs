@@ -1,4 +1,5 @@
-// Loads the Node build of folio-wasm (built by `cargo xtask wasm` into target-wasm/pkg-node).
+// Loads the Node build of folio-wasm (built by `cargo xtask wasm` into target-wasm/pkg-node,
+// with the feature `testing`: the corpus and parity runners).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

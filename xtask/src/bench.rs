@@ -1,22 +1,55 @@
 //! `cargo xtask bench`: run the benchmarks and print their figures.
+//!
+//! | part | what it measures | where the figures are kept |
+//! |---|---|---|
+//! | `core` | criterion: access engine (`check`, `visible`, index build) and the guard vs plain apply | `core/README.md` |
+//! | `wasm` | the browser budgets in headless Chromium: module size, `can` latency and rate, outline + page load | `core/README.md` ("WebAssembly") |
+//! | `sync` | `scripts/bench-sync.sh`: the sync server under N editors vs the stock automerge-repo server | `README.md` ("Performance") |
+//!
+//! The guard's editing-trace case reads `../shared/data/editing-traces` (or
+//! `$FOLIO_TRACES_DIR`) and says so and skips when it is absent.
 
-use crate::util::{cargo, run, step};
+use crate::setup::{Purpose, chromium, setup_for};
+use crate::util::{cargo, root, run, step};
 use anyhow::Result;
+use std::process::Command;
 
 /// Flags for `cargo xtask bench`.
 #[derive(clap::Args)]
 pub struct BenchArgs {
-    /// Only benchmarks whose name contains this.
+    /// Only these parts: core, wasm, sync (default: all).
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// Only criterion benchmarks whose name contains this (the `core` part).
     filter: Option<String>,
 }
 
-/// Runs the criterion benchmarks of every crate that has them.
+/// Runs each part in turn.
 pub fn bench(args: BenchArgs) -> Result<()> {
-    step("bench: cargo bench (folio-core)");
-    let mut cmd = cargo();
-    cmd.args(["bench", "--locked", "-p", "folio-core"]);
-    if let Some(f) = &args.filter {
-        cmd.args(["--", f]);
+    let wants = |part: &str| args.only.is_empty() || args.only.iter().any(|p| p == part);
+    if wants("core") {
+        step("bench: cargo bench (folio-core)");
+        let mut cmd = cargo();
+        cmd.args(["bench", "--locked", "-p", "folio-core"]);
+        if let Some(f) = &args.filter {
+            cmd.args(["--", f]);
+        }
+        run(&mut cmd)?;
     }
-    run(&mut cmd)
+    if wants("wasm") {
+        let toolchain = setup_for(Purpose::Test)?;
+        crate::wasm::build(&toolchain, true)?;
+        step("bench: folio-wasm budgets in headless Chromium");
+        let mut cmd = Command::new("node");
+        cmd.arg("web/bench/wasm-bench.mjs").current_dir(root());
+        if let Some(c) = chromium() {
+            cmd.env("FOLIO_CHROMIUM", c);
+        }
+        run(&mut cmd)?;
+    }
+    if wants("sync") {
+        step("bench: sync server vs the stock automerge-repo server");
+        run(Command::new("bash").arg("scripts/bench-sync.sh").current_dir(root()))?;
+    }
+    Ok(())
 }

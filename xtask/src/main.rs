@@ -3,7 +3,7 @@
 //! | command | what it does |
 //! |---|---|
 //! | `setup` | installs what is missing: system packages, the WebAssembly toolchain, `wasm-bindgen-cli` at the locked version, the web app's npm packages |
-//! | `wasm`  | builds `folio-wasm` into `web/pkg` (browser) and `target-wasm/pkg-node` (Node, for tests) |
+//! | `wasm`  | builds `folio-wasm` into `web/pkg` (the app), and with the `testing` feature into `web/pkg-test` (browser tests, bench) and `target-wasm/pkg-node` (Node tests) |
 //! | `web`   | builds the wasm package and the web app into `web/dist` |
 //! | `run`   | `setup` + `web`, then starts `folio serve` on 127.0.0.1:8080 with data in `.folio/` |
 //! | `test`  | `setup` + every test: native, wasm in Node and Chromium, web unit, browser end-to-end |

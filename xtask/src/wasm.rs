@@ -2,25 +2,68 @@
 //!
 //! The wasm build has its own target directory, `target-wasm/`, so it and the
 //! native build (possibly a different compiler, see [`Toolchain`]) never
-//! invalidate each other's artifacts. Outputs:
+//! invalidate each other's artifacts. It is built twice:
 //!
-//! - `web/pkg/`: `--target web`, what the web app imports; optimised with
+//! - the app's module, without features: `web/pkg/` (`--target web`, what the
+//!   web app imports), size-optimised (profile `wasm-release`) and shrunk with
 //!   `wasm-opt -Oz` (binaryen from the web app's npm packages: Debian 12's
 //!   binaryen 108 corrupts wasm-bindgen's externref table) when `release` is set;
-//! - `target-wasm/pkg-node/`: `--target nodejs`, loaded by the Node tests.
+//! - the test module, with the feature `testing` (the corpus and parity runners,
+//!   the access benchmark's world) and the same code generation (profile
+//!   `wasm-testing` inherits `wasm-release`, so both stay cached):
+//!   `target-wasm/pkg-node/` (`--target nodejs`, loaded by the Node tests) and
+//!   `web/pkg-test/` (`--target web`, loaded by the Chromium test pages and
+//!   `web/bench/`), also run through wasm-opt so the benchmark times what ships.
 
 use crate::setup::{Toolchain, WasmCompiler};
 use crate::util::{cargo, root, run, step};
 use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Builds both packages. `release` selects the size-optimised profile and wasm-opt.
+/// Builds the app's package and the test packages. `release` selects the
+/// size-optimised profiles and wasm-opt.
 pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
-    step(&format!("wasm: building folio-wasm ({})", if release { "wasm-release" } else { "dev" }));
+    let app = compile(toolchain, release, false)?;
+    let web_pkg = root().join("web/pkg");
+    bindgen(toolchain, &app, "web", &web_pkg)?;
+    if release {
+        optimise(&web_pkg.join("folio_wasm_bg.wasm"))?;
+    }
+
+    let testing = compile(toolchain, release, true)?;
+    let test_pkg = root().join("web/pkg-test");
+    bindgen(toolchain, &testing, "web", &test_pkg)?;
+    bindgen(toolchain, &testing, "nodejs", &root().join("target-wasm/pkg-node"))?;
+    if release {
+        optimise(&test_pkg.join("folio_wasm_bg.wasm"))?;
+    }
+
+    let module = web_pkg.join("folio_wasm_bg.wasm");
+    let size = std::fs::metadata(&module).context("reading the built module")?.len();
+    match gzip9(&module) {
+        Some(gz) => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB, {} KB gzipped (-9)", size / 1024, gz / 1024),
+        None => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB", size / 1024),
+    }
+    Ok(())
+}
+
+/// Compiles `folio-wasm` (with the feature `testing` when `testing`) and
+/// returns the path of the linked module.
+fn compile(toolchain: &Toolchain, release: bool, testing: bool) -> Result<PathBuf> {
+    let profile = match (release, testing) {
+        (true, false) => "wasm-release",
+        (true, true) => "wasm-testing",
+        (false, _) => "dev",
+    };
+    let what = if testing { "test module" } else { "app module" };
+    step(&format!("wasm: building folio-wasm, {what} ({profile})"));
     let target_dir = root().join("target-wasm");
-    let profile = if release { "wasm-release" } else { "dev" };
     let mut cmd = cargo();
     cmd.args(["build", "--locked", "-p", "folio-wasm", "--target", "wasm32-unknown-unknown", "--profile", profile]);
+    if testing {
+        cmd.args(["--features", "testing"]);
+    }
     cmd.arg("--target-dir").arg(&target_dir);
     // getrandom 0.3 picks its browser backend only when asked to.
     cmd.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", "--cfg getrandom_backend=\"wasm_js\"");
@@ -32,27 +75,26 @@ pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
             .arg("-Zbuild-std=std,panic_abort");
     }
     run(&mut cmd)?;
+    let dir = if release { profile } else { "debug" };
+    Ok(target_dir.join("wasm32-unknown-unknown").join(dir).join("folio_wasm.wasm"))
+}
 
-    let dir = if release { "wasm-release" } else { "debug" };
-    let wasm = target_dir.join("wasm32-unknown-unknown").join(dir).join("folio_wasm.wasm");
-    let web_pkg = root().join("web/pkg");
-    let node_pkg = target_dir.join("pkg-node");
-    for (target, out) in [("web", &web_pkg), ("nodejs", &node_pkg)] {
-        run(Command::new(&toolchain.wasm_bindgen)
-            .arg(&wasm)
-            .args(["--target", target, "--typescript", "--out-dir"])
-            .arg(out))?;
-    }
-    if release {
-        optimise(&web_pkg.join("folio_wasm_bg.wasm"))?;
-    }
-    let size = std::fs::metadata(web_pkg.join("folio_wasm_bg.wasm")).context("reading the built module")?.len();
-    eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB", size / 1024);
-    Ok(())
+/// Runs wasm-bindgen on `wasm` for `target` (`web` or `nodejs`) into `out`.
+fn bindgen(toolchain: &Toolchain, wasm: &Path, target: &str, out: &Path) -> Result<()> {
+    run(Command::new(&toolchain.wasm_bindgen)
+        .arg(wasm)
+        .args(["--target", target, "--typescript", "--out-dir"])
+        .arg(out))
+}
+
+/// The size of `path` compressed with gzip -9 (the budget's measure), when gzip is installed.
+fn gzip9(path: &Path) -> Option<u64> {
+    let output = Command::new("gzip").args(["-9", "-c"]).arg(path).output().ok()?;
+    output.status.success().then_some(output.stdout.len() as u64)
 }
 
 /// Shrinks a module in place with `wasm-opt -Oz`, when wasm-opt is installed.
-fn optimise(path: &std::path::Path) -> Result<()> {
+fn optimise(path: &Path) -> Result<()> {
     let npm_wasm_opt = root().join("web/node_modules/.bin/wasm-opt");
     if !npm_wasm_opt.is_file() {
         eprintln!("    wasm-opt not found (web/node_modules/.bin): skipping optimisation");

@@ -63,3 +63,31 @@ pub fn belongs_to(actor: &ActorId, principal: &str) -> bool {
     let bytes = actor.to_bytes();
     bytes.len() == TAG_LEN + 16 && bytes[..TAG_LEN] == principal_tag(principal)
 }
+
+/// The actor to continue with after the server refused this one's changes:
+/// the same principal tag (or, for an actor not made by [`actor_for`], the
+/// same leading bytes) and a new, deterministic session half derived from the
+/// old actor and `generation`. The rebuilt document must not reuse the old
+/// actor (its refused changes already used those sequence numbers), and it
+/// must still [`belong_to`](belongs_to) the same principal.
+///
+/// ```
+/// use folio_core::doc::actor::{actor_for, belongs_to, successor};
+/// let ada = actor_for("user:ada", [7; 16]);
+/// let next = successor(&ada, 1);
+/// assert!(belongs_to(&next, "user:ada"));
+/// assert_ne!(next, ada);
+/// assert_ne!(successor(&ada, 2), next);
+/// ```
+pub fn successor(actor: &ActorId, generation: u32) -> ActorId {
+    let bytes = actor.to_bytes();
+    let keep = bytes.len().saturating_sub(16);
+    let mut h = Sha256::new();
+    h.update(b"folio/actor/successor/v1\0");
+    h.update(bytes);
+    h.update(generation.to_be_bytes());
+    let digest = h.finalize();
+    let mut next = bytes[..keep].to_vec();
+    next.extend_from_slice(&digest[..bytes.len() - keep]);
+    ActorId::from(next)
+}

@@ -2,6 +2,8 @@
 
 use automerge::transaction::Transactable;
 use automerge::{ActorId, ObjId, ObjType, ROOT, ReadDoc};
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::base::{Base, place, sorted_items, typed_doc};
@@ -9,6 +11,13 @@ use super::rich::{self, BlockKind, Format, RichText};
 use super::schema::{self, DocKind, keys};
 use super::{DocError, DocPatch};
 use crate::time::Timestamp;
+
+/// One node of a page as read once by [`PageDoc::read`].
+struct Item {
+    pos: f64,
+    id: String,
+    obj: ObjId,
+}
 
 /// A page document. See the [module docs](super) for an example.
 #[derive(Debug, Clone)]
@@ -100,12 +109,27 @@ impl PageDoc {
     }
 
     /// Read the whole page as nested plain structs.
+    ///
+    /// Each node's fields are read once into a parent → children map (linear
+    /// in the number of nodes), then the tree is built from the map.
     pub fn read(&self) -> Page {
         let doc = &self.base.doc;
         let items = self.base.items();
         let page = self.base.node_id();
-        let all = sorted_items(doc, &items, |_| true);
-        let children = self.children_of(&all, &page, 0);
+        let mut by_parent: HashMap<String, Vec<Item>> = HashMap::new();
+        let mut count = 0usize;
+        for id in doc.keys(&items) {
+            let Some(obj) = schema::get_obj(doc, &items, &id, ObjType::Map) else { continue };
+            count += 1;
+            let Some(parent) = schema::get_str(doc, &obj, keys::PARENT) else { continue };
+            let pos = schema::get_f64(doc, &obj, keys::POS).unwrap_or(0.0);
+            by_parent.entry(parent).or_default().push(Item { pos, id, obj });
+        }
+        for siblings in by_parent.values_mut() {
+            // The same order as `sorted_items`: `(pos, id)`.
+            siblings.sort_by(|a, b| a.pos.total_cmp(&b.pos).then_with(|| a.id.cmp(&b.id)));
+        }
+        let children = self.children_of(&mut by_parent, &page, 0, count);
         Page {
             node: page,
             collection: schema::get_str(doc, &ROOT, keys::COLLECTION).unwrap_or_default(),
@@ -118,22 +142,25 @@ impl PageDoc {
         }
     }
 
-    fn children_of(&self, all: &[(f64, String, ObjId)], parent: &str, depth: usize) -> Vec<PageNode> {
+    fn children_of(&self, by_parent: &mut HashMap<String, Vec<Item>>, parent: &str, depth: usize, count: usize) -> Vec<PageNode> {
         let doc = &self.base.doc;
-        if depth > all.len() {
+        if depth > count {
             return Vec::new(); // a cycle merged in concurrently; the guard refuses these, but never loop
         }
-        all.iter()
-            .filter(|(_, _, obj)| schema::get_str(doc, obj, keys::PARENT).as_deref() == Some(parent))
-            .map(|(_, id, obj)| {
-                let text = || schema::get_obj(doc, obj, keys::TEXT, ObjType::Text).map(|t| rich::read(doc, &t)).unwrap_or_default();
-                let content = match schema::get_str(doc, obj, keys::TYPE).as_deref() {
-                    Some("file") => NodeContent::File(read_file(doc, obj)),
+        // Taking the list out means each node is built at most once.
+        let Some(siblings) = by_parent.remove(parent) else { return Vec::new() };
+        siblings
+            .into_iter()
+            .map(|Item { id, obj, .. }| {
+                let text = || schema::get_obj(doc, &obj, keys::TEXT, ObjType::Text).map(|t| rich::read(doc, &t)).unwrap_or_default();
+                let content = match schema::get_str(doc, &obj, keys::TYPE).as_deref() {
+                    Some("file") => NodeContent::File(read_file(doc, &obj)),
                     Some("text") => NodeContent::Text { text: text() },
                     _ => NodeContent::Section { text: text() },
                 };
-                let children = if matches!(content, NodeContent::Section { .. }) { self.children_of(all, id, depth + 1) } else { Vec::new() };
-                PageNode { id: id.clone(), title: schema::get_str(doc, obj, keys::TITLE).unwrap_or_default(), content, children }
+                let children = if matches!(content, NodeContent::Section { .. }) { self.children_of(by_parent, &id, depth + 1, count) } else { Vec::new() };
+                let title = schema::get_str(doc, &obj, keys::TITLE).unwrap_or_default();
+                PageNode { id, title, content, children }
             })
             .collect()
     }

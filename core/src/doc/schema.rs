@@ -387,8 +387,27 @@ pub fn validate<D: ReadDoc>(doc: &D) -> Result<DocKind, SchemaError> {
     };
     validate_root(doc, kind, &mut r);
     if let Some(items) = get_obj(doc, &ROOT, kind.items_key(), ObjType::Map) {
-        for id in doc.keys(&items) {
-            validate_item(doc, kind, &items, &id, &mut r);
+        if kind == DocKind::Page {
+            // One pass reads every node's type and parent; the parent links are
+            // then resolved once per node (memoised), so the whole page costs
+            // linear time rather than one ancestor walk per node.
+            let page = get_str(doc, &ROOT, keys::NODE);
+            let links = page_links(doc, &items, page.as_deref());
+            for id in doc.keys(&items) {
+                let base = join(kind.items_key(), &id);
+                check_id(&id, &base, &mut r);
+                let Some(item) = get_obj(doc, &items, &id, ObjType::Map) else {
+                    r.push(base, "should be a map");
+                    continue;
+                };
+                validate_page_node(doc, &item, &id, &base, page.as_deref(), &mut r, || {
+                    links.get(id.as_str()).cloned().unwrap_or(Link::Ok)
+                });
+            }
+        } else {
+            for id in doc.keys(&items) {
+                validate_item(doc, kind, &items, &id, &mut r);
+            }
         }
     }
     r.into_result().map(|()| kind)
@@ -492,7 +511,10 @@ pub(crate) fn validate_item<D: ReadDoc>(doc: &D, kind: DocKind, items: &ObjId, i
                 r.push(join(&base, DOC), format!("`{d}` is not an automerge: document URL"));
             }
         }
-        DocKind::Page => validate_page_node(doc, items, &item, id, &base, r),
+        DocKind::Page => {
+            let page = get_str(doc, &ROOT, NODE);
+            validate_page_node(doc, &item, id, &base, page.as_deref(), r, || walk_links(doc, items, id, page.as_deref()));
+        }
         DocKind::Feedback => {
             r.only_keys(
                 doc,
@@ -529,7 +551,15 @@ pub(crate) fn validate_item<D: ReadDoc>(doc: &D, kind: DocKind, items: &ObjId, i
 /// The page node types.
 pub(crate) const NODE_TYPES: &[&str] = &["section", "text", "file"];
 
-fn validate_page_node<D: ReadDoc>(doc: &D, items: &ObjId, item: &ObjId, id: &str, base: &str, r: &mut Report) {
+fn validate_page_node<D: ReadDoc>(
+    doc: &D,
+    item: &ObjId,
+    id: &str,
+    base: &str,
+    page: Option<&str>,
+    r: &mut Report,
+    link: impl FnOnce() -> Link,
+) {
     use keys::*;
     use Shape::*;
     let ty = get_str(doc, item, TYPE);
@@ -571,40 +601,187 @@ fn validate_page_node<D: ReadDoc>(doc: &D, items: &ObjId, item: &ObjId, id: &str
     r.expect(doc, item, base, POS, &[Num, Int], true);
     r.expect(doc, item, base, PARENT, &[Str], true);
     // Parent links: to the page itself or to an existing section, without cycles.
-    let page = get_str(doc, &ROOT, NODE);
-    if page.as_deref() == Some(id) {
+    if page == Some(id) {
         r.push(base, "reuses the page's own id");
     }
+    match link() {
+        Link::Ok => {}
+        Link::Missing(parent) => r.push(join(base, PARENT), format!("`{parent}` is neither the page nor a node on it")),
+        Link::NotSection(parent) => r.push(join(base, PARENT), format!("`{parent}` is not a section, so it cannot contain anything")),
+        Link::Cycle => r.push(join(base, PARENT), "makes the node its own ancestor"),
+    }
+}
+
+/// The outcome of following a page node's parent links up to the page: the
+/// first broken link on the way, or a cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Link {
+    Ok,
+    /// A link to `parent`, which is not a node of the page.
+    Missing(String),
+    /// A link to `parent`, which is not a section.
+    NotSection(String),
+    /// The walk comes back to a node it has passed (the node is in or under a cycle).
+    Cycle,
+}
+
+/// Follow the parent links from `id` (one node, as the guard does for what a
+/// change touched).
+fn walk_links<D: ReadDoc>(doc: &D, items: &ObjId, id: &str, page: Option<&str>) -> Link {
     let mut current = id.to_owned();
     let mut steps = 0usize;
     let limit = doc.length(items) + 1;
     while let Some(node) = get_obj(doc, items, &current, ObjType::Map) {
-        let Some(parent) = get_str(doc, &node, PARENT) else { break };
-        if Some(&parent) == page.as_ref() {
+        let Some(parent) = get_str(doc, &node, keys::PARENT) else { break };
+        if Some(parent.as_str()) == page {
             break;
         }
         match get_obj(doc, items, &parent, ObjType::Map) {
-            None => {
-                r.push(join(base, PARENT), format!("`{parent}` is neither the page nor a node on it"));
-                break;
-            }
+            None => return Link::Missing(parent),
             Some(p) => {
-                if get_str(doc, &p, TYPE).as_deref() != Some("section") {
-                    r.push(join(base, PARENT), format!("`{parent}` is not a section, so it cannot contain anything"));
-                    break;
+                if get_str(doc, &p, keys::TYPE).as_deref() != Some("section") {
+                    return Link::NotSection(parent);
                 }
             }
         }
         steps += 1;
         if parent == id || steps > limit {
-            r.push(join(base, PARENT), "makes the node its own ancestor");
-            break;
+            return Link::Cycle;
         }
         current = parent;
     }
+    Link::Ok
+}
+
+/// [`walk_links`] for every node of a page at once: each node's type and
+/// parent are read once, and each node's outcome is computed once (a node's
+/// outcome is its own link's problem, else its parent's outcome).
+fn page_links<D: ReadDoc>(doc: &D, items: &ObjId, page: Option<&str>) -> std::collections::HashMap<String, Link> {
+    use std::collections::{HashMap, HashSet};
+    // id -> (is a section, parent)
+    let mut info: HashMap<String, (bool, Option<String>)> = HashMap::new();
+    for id in doc.keys(items) {
+        if let Some(node) = get_obj(doc, items, &id, ObjType::Map) {
+            let section = get_str(doc, &node, keys::TYPE).as_deref() == Some("section");
+            info.insert(id, (section, get_str(doc, &node, keys::PARENT)));
+        }
+    }
+    let mut done: HashMap<String, Link> = HashMap::with_capacity(info.len());
+    let mut path: Vec<&str> = Vec::new();
+    let mut on_path: HashSet<&str> = HashSet::new();
+    for start in info.keys() {
+        if done.contains_key(start.as_str()) {
+            continue;
+        }
+        path.clear();
+        on_path.clear();
+        let mut cur: &str = start;
+        let outcome = loop {
+            if let Some(l) = done.get(cur) {
+                break l.clone();
+            }
+            if !on_path.insert(cur) {
+                break Link::Cycle;
+            }
+            path.push(cur);
+            let Some((_, Some(parent))) = info.get(cur) else { break Link::Ok };
+            if Some(parent.as_str()) == page {
+                break Link::Ok;
+            }
+            match info.get_key_value(parent.as_str()) {
+                None => break Link::Missing(parent.clone()),
+                Some((_, (false, _))) => break Link::NotSection(parent.clone()),
+                Some((key, (true, _))) => cur = key,
+            }
+        };
+        for id in &path {
+            done.insert((*id).to_owned(), outcome.clone());
+        }
+    }
+    done
 }
 
 /// Validate a block marker map inside rich text.
 pub(crate) fn validate_block<D: ReadDoc>(doc: &D, block: &ObjId, base: &str, r: &mut Report) {
     rich::validate_block(doc, block, base, r);
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{Automerge, ObjType, ROOT};
+
+    use super::*;
+
+    /// The whole-page pass (memoised links) reports exactly what validating
+    /// each item on its own (the guard's path, one ancestor walk per node)
+    /// reports, in the same order, over random parent graphs with cycles,
+    /// dangling links, links to non-sections and chains.
+    #[test]
+    fn whole_page_validation_matches_item_by_item_validation() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..200 {
+            let n = 1 + next(40);
+            let mut doc = Automerge::new();
+            let mut tx = doc.transaction();
+            tx.put(ROOT, keys::KIND, "page").unwrap();
+            tx.put(ROOT, keys::SCHEMA, 1i64).unwrap();
+            tx.put(ROOT, keys::NODE, "pg").unwrap();
+            tx.put(ROOT, keys::COLLECTION, "c").unwrap();
+            tx.put(ROOT, keys::SUBMITTED, "N").unwrap();
+            let items = tx.put_object(ROOT, keys::NODES, ObjType::Map).unwrap();
+            for i in 0..n {
+                let id = if round % 7 == 0 && i == 0 { "pg".to_owned() } else { format!("n{i}") };
+                if next(30) == 0 {
+                    tx.put(&items, id.as_str(), "not a map").unwrap();
+                    continue;
+                }
+                let node = tx.put_object(&items, id.as_str(), ObjType::Map).unwrap();
+                let ty = ["section", "section", "section", "text", "file", "bogus"][next(6) as usize];
+                if next(20) != 0 {
+                    tx.put(&node, keys::TYPE, ty).unwrap();
+                }
+                let parent = match next(10) {
+                    0 => "pg".to_owned(),
+                    1 => "gone".to_owned(),
+                    2 if next(3) == 0 => String::new(),
+                    _ => format!("n{}", next(n)),
+                };
+                if parent.is_empty() {
+                    tx.put(&node, keys::PARENT, 3i64).unwrap();
+                } else {
+                    tx.put(&node, keys::PARENT, parent.as_str()).unwrap();
+                }
+                tx.put(&node, keys::POS, 1.0).unwrap();
+                tx.put(&node, keys::TITLE, "t").unwrap();
+                if ty == "file" {
+                    let f = tx.put_object(&node, keys::FILE, ObjType::Map).unwrap();
+                    tx.put(&f, keys::HASH, "ab".repeat(32)).unwrap();
+                    tx.put(&f, keys::NAME, "f").unwrap();
+                    tx.put(&f, keys::MIME, "m").unwrap();
+                    tx.put(&f, keys::SIZE, 1i64).unwrap();
+                } else {
+                    tx.put_object(&node, keys::TEXT, ObjType::Text).unwrap();
+                }
+            }
+            tx.commit();
+            let got = match validate(&doc) {
+                Ok(_) => Vec::new(),
+                Err(SchemaError::Invalid(v)) => v,
+            };
+            let mut r = Report::default();
+            validate_root(&doc, DocKind::Page, &mut r);
+            let items = get_obj(&doc, &ROOT, keys::NODES, ObjType::Map).unwrap();
+            for id in doc.keys(&items) {
+                validate_item(&doc, DocKind::Page, &items, &id, &mut r);
+            }
+            assert_eq!(got, r.violations, "round {round}");
+        }
+    }
 }

@@ -130,7 +130,8 @@ pub struct ClientRepo {
 impl ClientRepo {
     /// A repo for peer `me`. `actor` (random bytes from the caller) is the
     /// actor of documents this repo creates; documents rebuilt after a
-    /// rejection get `actor` followed by a generation number.
+    /// rejection get [`successor`](crate::doc::actor::successor) actors: the
+    /// same principal tag, a new session half per generation.
     pub fn new(me: PeerId, actor: ActorId) -> Self {
         ClientRepo {
             session_id: me.to_string(),
@@ -395,14 +396,10 @@ impl ClientRepo {
         let Some(entry) = self.docs.get_mut(&document) else {
             return Ok(());
         };
-        let mut actor_bytes = self.actor.to_bytes().to_vec();
-        actor_bytes.extend_from_slice(&(self.generation + 1).to_be_bytes());
-        let recovery = recover(
-            &mut entry.doc,
-            &r.change_hashes,
-            &r.server_heads,
-            ActorId::from(actor_bytes),
-        )
+        // A fresh session half under the same principal tag, so the guard
+        // still recognises the rebuilt document's author.
+        let next_actor = crate::doc::actor::successor(&self.actor, self.generation + 1);
+        let recovery = recover(&mut entry.doc, &r.change_hashes, &r.server_heads, next_actor)
         .map_err(|e| SyncError::Automerge {
             document: document.to_string(),
             detail: e.to_string(),

@@ -81,8 +81,13 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
 }
 
 /// The changes a sync message carries, whole-document chunks unpacked.
-fn unpack(incoming: &IncomingSync) -> Result<Vec<Change>, String> {
-    let mut out = Vec::new();
+///
+/// A chunk is a change, a whole document, or (automerge 0.12 sync v2) a
+/// bundle of several changes whose dependencies are in `base` (the
+/// authoritative document) or earlier chunks. Bundles are unpacked by loading
+/// them on top of a throw-away copy of `base`; nothing here touches `base`.
+fn unpack(incoming: &IncomingSync, base: &Automerge) -> Result<Vec<Change>, String> {
+    let mut out: Vec<Change> = Vec::new();
     for chunk in incoming.chunks() {
         match Change::from_bytes(chunk.to_vec()) {
             Ok(c) => out.push(c),
@@ -90,9 +95,19 @@ fn unpack(incoming: &IncomingSync) -> Result<Vec<Change>, String> {
                 let whole = Automerge::load_with_options(
                     chunk,
                     automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
-                )
-                .map_err(|e| format!("a chunk is neither a change nor a document: {e}"))?;
-                out.extend(whole.get_changes(&[]));
+                );
+                match whole {
+                    Ok(whole) => out.extend(whole.get_changes(&[])),
+                    Err(first) => {
+                        let mut fork = base.clone();
+                        fork.apply_changes(out.iter().cloned())
+                            .map_err(|e| format!("a chunk is neither a change nor a document ({first}): {e}"))?;
+                        let before = fork.get_heads();
+                        fork.load_incremental(chunk)
+                            .map_err(|e| format!("a chunk is neither a change, a document nor a bundle: {e}"))?;
+                        out.extend(fork.get_changes(&before));
+                    }
+                }
             }
         }
     }
@@ -218,7 +233,7 @@ impl DocActor {
                 }
             };
             if incoming.has_changes() {
-                let changes = match unpack(&incoming) {
+                let changes = match unpack(&incoming, &self.doc) {
                     Ok(c) => c,
                     Err(detail) => {
                         let _ = self.peers[i].info.out.send(ToConn::Fatal(format!(

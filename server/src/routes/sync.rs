@@ -15,6 +15,9 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::sync::{Auth, run_connection};
 
+/// Bytes read from a sync socket at a time.
+const READ_BUFFER: usize = 4 * 1024;
+
 /// The query string of `/sync`.
 #[derive(Debug, Deserialize)]
 pub struct SyncQuery {
@@ -34,7 +37,12 @@ pub async fn sync(
         Err(e) => return e.into_response(),
     };
     let limit = state.config().limits.max_frame_bytes;
-    ws.max_message_size(limit.saturating_mul(2))
+    // Small socket buffers: an idle connection then costs a few KiB instead
+    // of tungstenite's default 128 KiB read buffer (10,000 idle peers must
+    // fit in well under 1 GiB); bigger frames still arrive, in more reads.
+    ws.read_buffer_size(READ_BUFFER)
+        .write_buffer_size(0)
+        .max_message_size(limit.saturating_mul(2))
         .max_frame_size(limit.saturating_mul(2))
         .on_upgrade(move |socket| run_connection(socket, state, auth, principal))
 }

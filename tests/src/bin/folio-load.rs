@@ -1,0 +1,825 @@
+//! `folio-load`: a load generator for sync servers speaking the
+//! automerge-repo protocol (core's `ClientRepo` and codec over real
+//! websockets), run against Folio's `folio` binary and the stock
+//! automerge-repo sync server (`tests/interop/reference-server.mjs`), with the
+//! ratios of one run. Loopback only; every phase has a fixed duration.
+//!
+//! ```text
+//! folio-load --folio-bin target/release/folio --interop tests/interop
+//!            [--editors 100] [--rate 5] [--seconds 15] [--docs 20]
+//!            [--saturate-editors 10] [--idle 10000] [--only folio|reference]
+//! ```
+//!
+//! Phases, each on a fresh server process:
+//! - `one-doc`: `editors` editors on one document, each making `rate` edits/s;
+//! - `many-docs`: the same editors spread over `docs` documents;
+//! - `saturate`: `saturate-editors` editors on one document, each as fast as
+//!   the server acknowledges (at most 8 edits in flight): sustained edits/s;
+//! - `idle`: `idle` connections that joined and stay idle: server memory.
+//!
+//! An edit is one field put (`description` of a portfolio document, a valid
+//! Folio change the guard accepts). Fan-out latency is edit sent → the change
+//! present at every other editor of its document. Server CPU is utime+stime
+//! from `/proc/<pid>/stat` over the phase, peak RSS `VmHWM` from
+//! `/proc/<pid>/status`. Client behaviour as automerge-repo's: local edits are
+//! sent at once; replies that only announce heads are coalesced to one per
+//! 50 ms per document.
+
+use std::collections::HashMap;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use automerge::transaction::Transactable;
+use automerge::{AutoCommit, ChangeHash, ROOT};
+use folio_core::doc::actor;
+use folio_core::sync::{ClientEvent, ClientRepo, DocumentId, Message, PeerId, codec};
+use futures::{SinkExt, StreamExt};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message as Ws;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+#[derive(Clone, Debug)]
+struct Args {
+    folio_bin: String,
+    interop: String,
+    node: String,
+    editors: usize,
+    rate: f64,
+    seconds: u64,
+    docs: usize,
+    saturate_editors: usize,
+    idle: usize,
+    only: Option<String>,
+}
+
+fn parse_args() -> Args {
+    let mut a = Args {
+        folio_bin: "target/release/folio".into(),
+        interop: "tests/interop".into(),
+        node: "node".into(),
+        editors: 100,
+        rate: 5.0,
+        seconds: 15,
+        docs: 20,
+        saturate_editors: 10,
+        idle: 10_000,
+        only: None,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let v = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
+        match flag.as_str() {
+            "--folio-bin" => a.folio_bin = v,
+            "--interop" => a.interop = v,
+            "--node" => a.node = v,
+            "--editors" => a.editors = v.parse().expect("--editors N"),
+            "--rate" => a.rate = v.parse().expect("--rate R"),
+            "--seconds" => a.seconds = v.parse().expect("--seconds S"),
+            "--docs" => a.docs = v.parse().expect("--docs N"),
+            "--saturate-editors" => a.saturate_editors = v.parse().expect("--saturate-editors N"),
+            "--idle" => a.idle = v.parse().expect("--idle N"),
+            "--only" => a.only = Some(v),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    a
+}
+
+// ---------------------------------------------------------------- servers
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    Folio,
+    Reference,
+}
+
+struct Server {
+    kind: Kind,
+    child: Child,
+    ws_url: String,
+    http: String,
+    cookie: Option<String>,
+    csrf: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    async fn start(kind: Kind, args: &Args) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut cmd = match kind {
+            Kind::Folio => {
+                let mut c = Command::new(&args.folio_bin);
+                c.arg("serve").arg("--data-dir").arg(dir.path()).args([
+                    "--web-dir",
+                    "/nonexistent",
+                    "--listen",
+                    "127.0.0.1:0",
+                ]);
+                c.env("RUST_LOG", "error");
+                c
+            }
+            Kind::Reference => {
+                let mut c = Command::new(&args.node);
+                c.current_dir(&args.interop)
+                    .arg("reference-server.mjs")
+                    .arg("0")
+                    .arg("--data")
+                    .arg(dir.path());
+                c
+            }
+        };
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the server");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut password = None;
+        let addr = loop {
+            let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+                .await
+                .expect("server starts")
+                .expect("stdout")
+                .expect("line");
+            if let Some(p) = line.strip_prefix("first sign-in: admin@folio.local / ") {
+                password = Some(p.to_owned());
+            } else if let Some(a) = line.strip_prefix("folio listening on http://") {
+                break a.to_owned();
+            } else if let Some(a) = line.strip_prefix("listening on ws://") {
+                break a.trim_end_matches("/sync").to_owned();
+            }
+        };
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let mut s = Server {
+            kind,
+            child,
+            ws_url: format!("ws://{addr}/sync"),
+            http: format!("http://{addr}"),
+            cookie: None,
+            csrf: String::new(),
+            _dir: dir,
+        };
+        if kind == Kind::Folio {
+            let r = reqwest::Client::new()
+                .post(format!("{}/api/session", s.http))
+                .json(&serde_json::json!({"email": "admin@folio.local", "password": password.expect("first password")}))
+                .send()
+                .await
+                .expect("login");
+            s.cookie = Some(
+                r.headers()["set-cookie"]
+                    .to_str()
+                    .unwrap()
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            );
+            let me: serde_json::Value = r.json().await.unwrap();
+            s.csrf = me["csrf_token"].as_str().unwrap().to_owned();
+        }
+        s
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// CPU seconds used so far (utime + stime).
+    fn cpu(&self) -> f64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+            + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        ticks / 100.0
+    }
+
+    /// (VmRSS, VmHWM) in KiB.
+    fn memory(&self) -> (u64, u64) {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let get = |k: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(k))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        (get("VmRSS:"), get("VmHWM:"))
+    }
+
+    /// A document to edit: Folio creates a portfolio (its document);
+    /// the reference server gets one from its first editor.
+    async fn new_doc(&self) -> (DocumentId, Option<AutoCommit>) {
+        match self.kind {
+            Kind::Folio => {
+                let r = reqwest::Client::new()
+                    .post(format!("{}/api/portfolios", self.http))
+                    .header("cookie", self.cookie.as_deref().unwrap())
+                    .header("x-csrf-token", &self.csrf)
+                    .json(&serde_json::json!({"title": "load"}))
+                    .send()
+                    .await
+                    .expect("create portfolio");
+                assert_eq!(r.status(), 201);
+                let body: serde_json::Value = r.json().await.unwrap();
+                (body["id"].as_str().unwrap().parse().unwrap(), None)
+            }
+            Kind::Reference => {
+                let mut doc = AutoCommit::new();
+                doc.put(ROOT, "description", "start").unwrap();
+                (DocumentId::from_bytes(rand_bytes()), Some(doc))
+            }
+        }
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.start_kill();
+        let _ = self.child.wait().await;
+    }
+}
+
+fn rand_bytes() -> [u8; 16] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = [0u8; 16];
+    for c in out.chunks_mut(8) {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(Instant::now().elapsed().as_nanos());
+        c.copy_from_slice(&h.finish().to_le_bytes());
+    }
+    out
+}
+
+// ---------------------------------------------------------------- clients
+
+struct Client {
+    socket: Socket,
+    repo: ClientRepo,
+    held: Option<Message>,
+}
+
+/// Bookkeeping shared by all editors of a phase.
+#[derive(Default)]
+struct Shared {
+    /// change → (sent at, editors that still lack it)
+    pending: HashMap<ChangeHash, (Instant, usize)>,
+    latencies_us: Vec<u64>,
+    sent: u64,
+    acked: u64,
+}
+
+impl Client {
+    async fn connect(server: &Server) -> Client {
+        let mut request = server.ws_url.clone().into_client_request().unwrap();
+        if let Some(c) = &server.cookie {
+            request.headers_mut().insert("cookie", c.parse().unwrap());
+        }
+        let (socket, _) = loop {
+            match tokio_tungstenite::connect_async_with_config(request.clone(), None, true).await {
+                Ok(s) => break s,
+                Err(e) => {
+                    eprintln!("connect failed ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        let repo = ClientRepo::new(
+            PeerId::new(format!("load-{:x}", u128::from_le_bytes(rand_bytes()))),
+            actor::actor_for("user:1", rand_bytes()),
+        );
+        let mut c = Client {
+            socket,
+            repo,
+            held: None,
+        };
+        let join = c.repo.join();
+        c.send(join).await;
+        while c.repo.server().is_none() {
+            c.step(Duration::from_secs(10), None)
+                .await
+                .expect("handshake");
+        }
+        c
+    }
+
+    async fn send(&mut self, m: Message) {
+        let _ = self.socket.send(Ws::Binary(codec::encode(&m).into())).await;
+    }
+
+    /// Messages generated in reply: sent at once if they carry changes,
+    /// otherwise only the latest is held for the next flush.
+    async fn reply(&mut self, out: Vec<Message>) {
+        for m in out {
+            let carries = match &m {
+                Message::Sync(s) | Message::Request(s) => automerge::sync::Message::decode(&s.data)
+                    .map(|d| !d.changes.is_empty())
+                    .unwrap_or(true),
+                _ => true,
+            };
+            if carries {
+                self.send(m).await;
+            } else {
+                self.held = Some(m);
+            }
+        }
+    }
+
+    async fn flush(&mut self) {
+        if let Some(m) = self.held.take() {
+            self.send(m).await;
+        }
+    }
+
+    /// One frame (or `limit` of silence). Changes that arrived are checked
+    /// off in `shared`; returns the server's heads if it was a sync.
+    async fn step(
+        &mut self,
+        limit: Duration,
+        shared: Option<&Mutex<Shared>>,
+    ) -> Result<Option<Vec<ChangeHash>>, ()> {
+        let frame = match tokio::time::timeout(limit, self.socket.next()).await {
+            Err(_) => return Ok(None),
+            Ok(Some(Ok(Ws::Binary(b)))) => b,
+            Ok(Some(Ok(_))) => return Ok(None),
+            Ok(_) => return Err(()),
+        };
+        let message = codec::decode(&frame).map_err(|_| ())?;
+        let heads = match &message {
+            Message::Sync(m) | Message::Request(m) => automerge::sync::Message::decode(&m.data)
+                .ok()
+                .map(|d| d.heads),
+            _ => None,
+        };
+        let out = self.repo.receive(message).map_err(|_| ())?;
+        for e in &out.events {
+            match e {
+                ClientEvent::DocChanged {
+                    document, before, ..
+                } => {
+                    if let Some(shared) = shared {
+                        let now = Instant::now();
+                        let doc = self.repo.doc_mut(document).unwrap();
+                        let new: Vec<ChangeHash> =
+                            doc.get_changes(before).iter().map(|c| c.hash()).collect();
+                        let mut s = shared.lock().unwrap();
+                        for h in new {
+                            let done = match s.pending.get_mut(&h) {
+                                Some((at, left)) => {
+                                    *left -= 1;
+                                    (*left == 0).then(|| now.duration_since(*at))
+                                }
+                                None => None,
+                            };
+                            if let Some(d) = done {
+                                s.pending.remove(&h);
+                                s.latencies_us.push(d.as_micros() as u64);
+                            }
+                        }
+                    }
+                }
+                ClientEvent::Rejected { edits, .. } => {
+                    eprintln!(
+                        "rejected: {:?}",
+                        edits
+                            .reasons
+                            .iter()
+                            .map(|r| r.reason.as_str())
+                            .collect::<Vec<_>>()
+                    );
+                }
+                ClientEvent::ServerError { message } => eprintln!("server error: {message}"),
+                _ => {}
+            }
+        }
+        self.reply(out.send).await;
+        Ok(heads)
+    }
+
+    async fn open(&mut self, doc: DocumentId, initial: Option<AutoCommit>) {
+        let creating = initial.is_some();
+        let m = match initial {
+            Some(d) => self.repo.add(doc, d),
+            None => self.repo.find(doc),
+        };
+        for m in m {
+            self.send(m).await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut server_has = false;
+        loop {
+            let have = self
+                .repo
+                .doc_mut(&doc)
+                .is_some_and(|d| !d.get_heads().is_empty());
+            if have && (!creating || server_has) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "document never arrived");
+            if let Some(heads) = self
+                .step(Duration::from_millis(100), None)
+                .await
+                .expect("open")
+            {
+                let mine = self
+                    .repo
+                    .doc_mut(&doc)
+                    .map(|d| d.get_heads())
+                    .unwrap_or_default();
+                server_has |= !mine.is_empty() && mine.iter().all(|h| heads.contains(h));
+            }
+            self.flush().await;
+            if self.repo.status(&doc) == Some(folio_core::sync::DocStatus::Unavailable) {
+                // Asked before the document reached the server: ask again.
+                self.repo.remove(&doc);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                for m in self.repo.find(doc) {
+                    self.send(m).await;
+                }
+            }
+        }
+    }
+}
+
+/// How many of `pending` (one actor's chain, oldest first) `heads` cover.
+fn covered(doc: &mut AutoCommit, heads: &[ChangeHash], pending: &[ChangeHash]) -> usize {
+    let known: Vec<ChangeHash> = heads
+        .iter()
+        .copied()
+        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .collect();
+    if known.is_empty() || pending.is_empty() {
+        return 0;
+    }
+    let newer: std::collections::HashSet<ChangeHash> =
+        doc.get_changes(&known).iter().map(|c| c.hash()).collect();
+    pending
+        .iter()
+        .rposition(|h| !newer.contains(h))
+        .map_or(0, |i| i + 1)
+}
+
+/// One editor until `end`: `rate` edits/s (or, if `None`, as fast as acknowledged).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one editor's whole configuration, passed once"
+)]
+async fn editor(
+    mut c: Client,
+    doc: DocumentId,
+    peers: usize,
+    rate: Option<f64>,
+    start: Instant,
+    end: Instant,
+    shared: Arc<Mutex<Shared>>,
+    n: usize,
+) -> Client {
+    let mut flush = tokio::time::interval(Duration::from_millis(50));
+    let period = rate.map(|r| Duration::from_secs_f64(1.0 / r));
+    // Spread the editors' phases over one period.
+    let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0));
+    let mut in_flight: Vec<ChangeHash> = Vec::new();
+    let mut i = 0u64;
+    loop {
+        let now = Instant::now();
+        if now >= end {
+            break;
+        }
+        // Paced: one edit when due. Saturating: up to 8 edits per message,
+        // one message per 20 ms, at most 32 edits unacknowledged (the
+        // server's per-connection rate limit is 100 messages/s).
+        let edits = match period {
+            Some(_) => usize::from(now >= next),
+            None if now >= next => 32usize.saturating_sub(in_flight.len()).min(8),
+            None => 0,
+        };
+        if edits > 0 {
+            for _ in 0..edits {
+                i += 1;
+                let d = c.repo.doc_mut(&doc).unwrap();
+                d.put(ROOT, "description", format!("editor {n} edit {i}"))
+                    .unwrap();
+                let h = d.commit().unwrap();
+                let mut s = shared.lock().unwrap();
+                s.sent += 1;
+                if peers > 0 {
+                    s.pending.insert(h, (Instant::now(), peers));
+                }
+                in_flight.push(h);
+            }
+            c.held = None;
+            for m in c.repo.sync(&doc) {
+                c.send(m).await;
+            }
+            next = match period {
+                Some(p) => next + p,
+                None => now + Duration::from_millis(20),
+            };
+            continue;
+        }
+        let wait = match period {
+            Some(_) => next
+                .saturating_duration_since(now)
+                .min(end.saturating_duration_since(now)),
+            None if in_flight.len() < 32 => next
+                .saturating_duration_since(now)
+                .max(Duration::from_millis(1)),
+            None => end.saturating_duration_since(now),
+        };
+        tokio::select! {
+            r = c.step(wait, Some(&shared)) => match r {
+                Err(()) => break,
+                Ok(Some(heads)) => {
+                    let k = covered(c.repo.doc_mut(&doc).unwrap(), &heads, &in_flight);
+                    if k > 0 {
+                        in_flight.drain(..k);
+                        shared.lock().unwrap().acked += k as u64;
+                    }
+                }
+                Ok(None) => {}
+            },
+            _ = flush.tick() => c.flush().await,
+        }
+    }
+    c
+}
+
+// ---------------------------------------------------------------- phases
+
+#[derive(Clone, Debug, Default)]
+struct Report {
+    edits_per_s: f64,
+    acked_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    delivered: f64,
+    cpu_s: f64,
+    cpu_pct: f64,
+    rss_mib: f64,
+    hwm_mib: f64,
+}
+
+fn pct(v: &mut [u64], p: f64) -> f64 {
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i] as f64 / 1000.0
+}
+
+async fn run_editing(
+    kind: Kind,
+    args: &Args,
+    editors: usize,
+    docs: usize,
+    rate: Option<f64>,
+) -> Report {
+    let server = Server::start(kind, args).await;
+    let mut doc_ids = Vec::new();
+    let mut clients: Vec<(Client, DocumentId)> = Vec::new();
+    for d in 0..docs {
+        let (id, initial) = server.new_doc().await;
+        doc_ids.push(id);
+        let mut first = Client::connect(&server).await;
+        first.open(id, initial).await;
+        clients.push((first, id));
+        let _ = d;
+    }
+    for e in docs..editors {
+        let id = doc_ids[e % docs];
+        let mut c = Client::connect(&server).await;
+        c.open(id, None).await;
+        clients.push((c, id));
+    }
+    // Let every client settle.
+    for (c, _) in clients.iter_mut() {
+        while c.step(Duration::from_millis(5), None).await == Ok(None) && c.held.is_some() {
+            c.flush().await;
+        }
+        c.flush().await;
+    }
+    let per_doc: HashMap<DocumentId, usize> =
+        clients.iter().fold(HashMap::new(), |mut m, (_, d)| {
+            *m.entry(*d).or_default() += 1;
+            m
+        });
+    let shared = Arc::new(Mutex::new(Shared::default()));
+    let cpu0 = server.cpu();
+    let start = Instant::now() + Duration::from_millis(200);
+    let end = start + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for (n, (c, d)) in clients.into_iter().enumerate() {
+        let peers = per_doc[&d] - 1;
+        tasks.push(tokio::spawn(editor(
+            c,
+            d,
+            peers,
+            rate,
+            start,
+            end,
+            shared.clone(),
+            n,
+        )));
+    }
+    let mut clients = Vec::new();
+    for t in tasks {
+        clients.push(t.await.expect("editor"));
+    }
+    // Let the last edits arrive (bounded), still reading.
+    let drain_end = Instant::now() + Duration::from_secs(2);
+    let readers: Vec<_> = clients
+        .into_iter()
+        .map(|mut c| {
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                while Instant::now() < drain_end {
+                    let _ = c.step(Duration::from_millis(50), Some(&shared)).await;
+                    c.flush().await;
+                }
+            })
+        })
+        .collect();
+    for r in readers {
+        let _ = r.await;
+    }
+    let cpu = server.cpu() - cpu0;
+    let (rss, hwm) = server.memory();
+    let secs = args.seconds as f64;
+    let report = {
+        let mut s = shared.lock().unwrap();
+        let fanned = s.latencies_us.len() as f64;
+        let expected = if per_doc.values().all(|&n| n > 1) {
+            s.sent as f64
+        } else {
+            0.0
+        };
+        let report = Report {
+            edits_per_s: s.sent as f64 / secs,
+            acked_per_s: s.acked as f64 / secs,
+            p50_ms: pct(&mut s.latencies_us, 0.50),
+            p99_ms: pct(&mut s.latencies_us, 0.99),
+            delivered: if expected > 0.0 {
+                fanned / expected
+            } else {
+                f64::NAN
+            },
+            cpu_s: cpu,
+            cpu_pct: 100.0 * cpu / (secs + 2.0),
+            rss_mib: rss as f64 / 1024.0,
+            hwm_mib: hwm as f64 / 1024.0,
+        };
+        drop(s);
+        report
+    };
+    server.stop().await;
+    report
+}
+
+async fn run_idle(kind: Kind, args: &Args) -> (usize, f64, f64, f64) {
+    let server = Server::start(kind, args).await;
+    let (rss0, _) = server.memory();
+    let mut open: Vec<Socket> = Vec::new();
+    let mut failed = 0;
+    let batch = 200;
+    while open.len() < args.idle && failed < 3 {
+        let want = batch.min(args.idle - open.len());
+        let mut set = tokio::task::JoinSet::new();
+        for _ in 0..want {
+            let url = server.ws_url.clone();
+            let cookie = server.cookie.clone();
+            set.spawn(async move {
+                let mut request = url.into_client_request().unwrap();
+                if let Some(c) = cookie {
+                    request.headers_mut().insert("cookie", c.parse().unwrap());
+                }
+                let (mut socket, _) =
+                    tokio_tungstenite::connect_async_with_config(request, None, true)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                let repo = ClientRepo::new(
+                    PeerId::new(format!("idle-{:x}", u128::from_le_bytes(rand_bytes()))),
+                    actor::actor_for("user:1", rand_bytes()),
+                );
+                socket
+                    .send(Ws::Binary(codec::encode(&repo.join()).into()))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                // Wait for `peer`.
+                match tokio::time::timeout(Duration::from_secs(30), socket.next()).await {
+                    Ok(Some(Ok(Ws::Binary(_)))) => Ok(socket),
+                    other => Err(format!("no peer: {other:?}")),
+                }
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            match r.expect("task") {
+                Ok(s) => open.push(s),
+                Err(e) => {
+                    failed += 1;
+                    eprintln!("idle connection {} failed: {e}", open.len());
+                }
+            }
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (rss, hwm) = server.memory();
+    let n = open.len();
+    let per_conn_kib = (rss.saturating_sub(rss0)) as f64 / n.max(1) as f64;
+    drop(open);
+    server.stop().await;
+    (n, rss as f64 / 1024.0, hwm as f64 / 1024.0, per_conn_kib)
+}
+
+fn show(name: &str, r: &Report) {
+    println!(
+        "  {name:<10} sent {:>8.1} edits/s  acked {:>8.1}/s  fan-out p50 {:>7.1} ms  p99 {:>7.1} ms  delivered {:>5.1}%  server CPU {:>5.1} s ({:>5.1}% of one core)  RSS {:>6.1} MiB  peak RSS {:>6.1} MiB",
+        r.edits_per_s,
+        r.acked_per_s,
+        r.p50_ms,
+        r.p99_ms,
+        100.0 * r.delivered,
+        r.cpu_s,
+        r.cpu_pct,
+        r.rss_mib,
+        r.hwm_mib
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    let args = parse_args();
+    let limit = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let nofile = limit
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .unwrap_or("")
+        .to_owned();
+    println!(
+        "folio-load: {} editors × {} edits/s, {} s per phase, many-docs over {} documents, saturate with {} editors, {} idle connections",
+        args.editors, args.rate, args.seconds, args.docs, args.saturate_editors, args.idle
+    );
+    println!(
+        "cores: {}; {nofile}",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    let kinds: Vec<Kind> = match args.only.as_deref() {
+        Some("folio") => vec![Kind::Folio],
+        Some("reference") => vec![Kind::Reference],
+        _ => vec![Kind::Folio, Kind::Reference],
+    };
+    let mut results: HashMap<(Kind, &str), Report> = HashMap::new();
+    let mut idle: HashMap<Kind, (usize, f64, f64, f64)> = HashMap::new();
+    for kind in &kinds {
+        println!("{kind:?}:");
+        let r = run_editing(*kind, &args, args.editors, 1, Some(args.rate)).await;
+        show("one-doc", &r);
+        results.insert((*kind, "one-doc"), r);
+        let r = run_editing(*kind, &args, args.editors, args.docs, Some(args.rate)).await;
+        show("many-docs", &r);
+        results.insert((*kind, "many-docs"), r);
+        let r = run_editing(*kind, &args, args.saturate_editors, 1, None).await;
+        show("saturate", &r);
+        results.insert((*kind, "saturate"), r);
+        if args.idle > 0 {
+            let (n, rss, hwm, per) = run_idle(*kind, &args).await;
+            println!(
+                "  idle       {n} connections: RSS {rss:.1} MiB, peak {hwm:.1} MiB, {per:.1} KiB per connection"
+            );
+            idle.insert(*kind, (n, rss, hwm, per));
+        }
+    }
+    if kinds.len() == 2 {
+        println!("Folio / reference:");
+        for phase in ["one-doc", "many-docs", "saturate"] {
+            let (f, r) = (
+                &results[&(Kind::Folio, phase)],
+                &results[&(Kind::Reference, phase)],
+            );
+            println!(
+                "  {phase:<10} acked edits/s ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  CPU ×{:.2}  peak RSS ×{:.2}",
+                f.acked_per_s / r.acked_per_s,
+                f.p50_ms / r.p50_ms,
+                f.p99_ms / r.p99_ms,
+                f.cpu_s / r.cpu_s,
+                f.hwm_mib / r.hwm_mib
+            );
+        }
+        if let (Some(f), Some(r)) = (idle.get(&Kind::Folio), idle.get(&Kind::Reference)) {
+            println!(
+                "  idle       RSS per connection ×{:.2} ({:.1} vs {:.1} KiB)",
+                f.3 / r.3,
+                f.3,
+                r.3
+            );
+        }
+    }
+}
