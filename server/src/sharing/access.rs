@@ -203,12 +203,10 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Path(p): Path<St
         });
         doomed.extend(removed.into_iter().filter(|id| id.0 != u64::MAX));
     }
-    for id in doomed {
-        state.storage().delete_grant(id).await?;
-    }
+    // One transaction: an overwrite never leaves the old grants half replaced.
+    let ids = state.storage().replace_grants(&ctx.portfolio.id, &doomed, &grants, Some(me.id), ctx.now).await?;
     let mut out = Vec::new();
-    for (g, source) in &grants {
-        let id = state.storage().insert_grant(&ctx.portfolio.id, g, *source, Some(me.id), ctx.now).await?;
+    for id in ids {
         if let Some(stored) = state.storage().stored_grant(id).await? {
             out.push(grant_view(&stored, ctx.now));
         }

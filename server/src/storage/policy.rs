@@ -136,6 +136,17 @@ pub trait GrantStore {
         created_by: Option<UserId>,
         now: Timestamp,
     ) -> StorageFuture<'a, GrantId>;
+    /// Deletes the grants `remove` and stores `add` in one transaction: an
+    /// overwrite either replaces the subject's grants below completely or
+    /// leaves everything as it was. Returns the new ids, in `add`'s order.
+    fn replace_grants<'a>(
+        &'a self,
+        portfolio: &'a DocumentId,
+        remove: &'a [GrantId],
+        add: &'a [(Grant, GrantSource)],
+        created_by: Option<UserId>,
+        now: Timestamp,
+    ) -> StorageFuture<'a, Vec<GrantId>>;
     /// Replaces the rule of an existing grant (level, window, condition, flags,
     /// subject, node). [`super::StorageError::NotFound`] if there is none.
     fn update_grant<'a>(&'a self, grant: &'a Grant) -> StorageFuture<'a, ()>;

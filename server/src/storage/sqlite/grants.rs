@@ -12,6 +12,16 @@ use crate::storage::{
     DocumentId, GrantSource, GrantStore, StorageError, StorageFuture, StoredGrant, UserId,
 };
 
+/// A grant naming an unknown portfolio or user is "not found", not a database failure.
+fn foreign_key_is_not_found(e: StorageError, portfolio: &DocumentId) -> StorageError {
+    match e {
+        StorageError::Database(sqlx::Error::Database(db)) if db.is_foreign_key_violation() => {
+            StorageError::NotFound { what: "portfolio or user", value: portfolio.to_string() }
+        }
+        other => other,
+    }
+}
+
 const COLUMNS: &str = "id, portfolio_id, node_id, subject, level, starts_at, ends_at, condition, may_share, hide_feedback, source, created_by, created_at";
 
 /// The JSON text a subject is stored as.
@@ -59,31 +69,34 @@ impl GrantStore for SqliteStorage {
         now: Timestamp,
     ) -> StorageFuture<'a, GrantId> {
         Box::pin(async move {
-            let done = sqlx::query(
-                "INSERT INTO grants (portfolio_id, node_id, subject, level, starts_at, ends_at, condition, may_share, hide_feedback, source, created_by, created_at)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(portfolio.as_str())
-            .bind(grant.node.as_str())
-            .bind(subject_json(&grant.subject))
-            .bind(grant.level.as_str())
-            .bind(grant.start.map(Timestamp::millis))
-            .bind(grant.end.map(Timestamp::millis))
-            .bind(grant.condition.as_ref().map(|c| c.as_str().to_owned()))
-            .bind(i64::from(grant.may_share))
-            .bind(i64::from(grant.hide_feedback))
-            .bind(source.as_str())
-            .bind(created_by.map(|u| u.0))
-            .bind(now.millis())
-            .execute(&self.pool)
-            .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
-                    StorageError::NotFound { what: "portfolio or user", value: portfolio.to_string() }
-                }
-                _ => StorageError::Database(e),
-            })?;
-            Ok(GrantId(done.last_insert_rowid() as u64))
+            let mut conn = self.pool.acquire().await?;
+            super::grant_tx::insert(&mut conn, portfolio, grant, source, created_by, now)
+                .await
+                .map_err(|e| foreign_key_is_not_found(e, portfolio))
+        })
+    }
+
+    fn replace_grants<'a>(
+        &'a self,
+        portfolio: &'a DocumentId,
+        remove: &'a [GrantId],
+        add: &'a [(Grant, GrantSource)],
+        created_by: Option<UserId>,
+        now: Timestamp,
+    ) -> StorageFuture<'a, Vec<GrantId>> {
+        Box::pin(async move {
+            let mut tx = self.pool.begin().await?;
+            let doomed: Vec<i64> = remove.iter().map(|id| id.0 as i64).collect();
+            super::grant_tx::delete(&mut tx, &doomed).await?;
+            let mut ids = Vec::with_capacity(add.len());
+            for (grant, source) in add {
+                let id = super::grant_tx::insert(&mut tx, portfolio, grant, *source, created_by, now)
+                    .await
+                    .map_err(|e| foreign_key_is_not_found(e, portfolio))?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+            Ok(ids)
         })
     }
 
@@ -157,5 +170,72 @@ impl GrantStore for SqliteStorage {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use folio_core::access::{Level, Subject};
+
+    use super::*;
+    use crate::storage::{Email, NewUser, Portfolio, PortfolioStore, UserKind, UserStore};
+
+    async fn portfolio(s: &SqliteStorage) -> (DocumentId, UserId) {
+        let owner = s
+            .create_user(
+                &NewUser {
+                    email: Email::parse("olga@uni.nl").unwrap(),
+                    display_name: "Olga".into(),
+                    password_hash: None,
+                    is_admin: false,
+                    kind: UserKind::Member,
+                },
+                Timestamp(0),
+            )
+            .await
+            .unwrap();
+        let id = DocumentId::parse("p1").unwrap();
+        s.create_portfolio(&Portfolio { id: id.clone(), owner: owner.id, title: "P".into(), created_at: Timestamp(0) })
+            .await
+            .unwrap();
+        (id, owner.id)
+    }
+
+    fn grant(node: &str, level: Level) -> Grant {
+        Grant::new(0, NodeId::from(node), Subject::User { id: "7".into() }, level)
+    }
+
+    #[tokio::test]
+    async fn replacing_grants_removes_the_old_and_stores_the_new_together() {
+        let s = SqliteStorage::in_memory().await.unwrap();
+        let (p, owner) = portfolio(&s).await;
+        let old = s.insert_grant(&p, &grant("c1", Level::Remove), GrantSource::Direct, Some(owner), Timestamp(0)).await.unwrap();
+        let new = s
+            .replace_grants(&p, &[old], &[(grant("c", Level::Write), GrantSource::Direct)], Some(owner), Timestamp(1))
+            .await
+            .unwrap();
+        let left: Vec<_> = s.portfolio_grants(&p).await.unwrap().into_iter().map(|g| g.grant.id).collect();
+        assert_eq!(left, new);
+    }
+
+    #[tokio::test]
+    async fn a_replacement_that_fails_halfway_leaves_every_old_grant_in_place() {
+        let s = SqliteStorage::in_memory().await.unwrap();
+        let (p, owner) = portfolio(&s).await;
+        let old = s.insert_grant(&p, &grant("c1", Level::Remove), GrantSource::Direct, Some(owner), Timestamp(0)).await.unwrap();
+        // The second new grant names a creator that does not exist: the whole
+        // replacement must fail, the delete included.
+        let result = s
+            .replace_grants(
+                &p,
+                &[old],
+                &[(grant("c", Level::Write), GrantSource::Direct), (grant("d", Level::Read), GrantSource::Direct)],
+                Some(UserId(9_999)),
+                Timestamp(1),
+            )
+            .await;
+        assert!(matches!(result, Err(StorageError::NotFound { .. })), "{result:?}");
+        let left: Vec<_> = s.portfolio_grants(&p).await.unwrap().into_iter().map(|g| g.grant.id).collect();
+        assert_eq!(left, vec![old]);
     }
 }
