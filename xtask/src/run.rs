@@ -22,7 +22,7 @@ pub struct RunArgs {
 /// Sets up, builds the wasm package, the web app and the server, then serves.
 pub fn run(args: RunArgs) -> Result<()> {
     let toolchain = setup()?;
-    crate::wasm::build(&toolchain, true)?;
+    crate::wasm::build_app(&toolchain, true)?;
     crate::wasm::build_web()?;
     step("server: building folio (release)");
     run_cmd(cargo().args(["build", "--locked", "--release", "-p", "folio-server", "--bin", "folio"]))?;

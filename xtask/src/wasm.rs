@@ -24,26 +24,35 @@ use std::process::Command;
 /// Builds the app's package and the test packages. `release` selects the
 /// size-optimised profiles and wasm-opt.
 pub fn build(toolchain: &Toolchain, release: bool) -> Result<()> {
+    build_app(toolchain, release)?;
+    build_tests(toolchain, release)
+}
+
+/// Builds only the app's package, `web/pkg` (what `cargo xtask run` serves).
+pub fn build_app(toolchain: &Toolchain, release: bool) -> Result<()> {
     let app = compile(toolchain, release, false)?;
     let web_pkg = root().join("web/pkg");
     bindgen(toolchain, &app, "web", &web_pkg)?;
     if release {
         optimise(&web_pkg.join("folio_wasm_bg.wasm"))?;
     }
+    let module = web_pkg.join("folio_wasm_bg.wasm");
+    let size = std::fs::metadata(&module).context("reading the built module")?.len();
+    match gzip9(&module) {
+        Some(gz) => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB, {} KB gzipped (-9)", size / 1024, gz / 1024),
+        None => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB", size / 1024),
+    }
+    Ok(())
+}
 
+/// Builds the test packages: `web/pkg-test` and `target-wasm/pkg-node`.
+fn build_tests(toolchain: &Toolchain, release: bool) -> Result<()> {
     let testing = compile(toolchain, release, true)?;
     let test_pkg = root().join("web/pkg-test");
     bindgen(toolchain, &testing, "web", &test_pkg)?;
     bindgen(toolchain, &testing, "nodejs", &root().join("target-wasm/pkg-node"))?;
     if release {
         optimise(&test_pkg.join("folio_wasm_bg.wasm"))?;
-    }
-
-    let module = web_pkg.join("folio_wasm_bg.wasm");
-    let size = std::fs::metadata(&module).context("reading the built module")?.len();
-    match gzip9(&module) {
-        Some(gz) => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB, {} KB gzipped (-9)", size / 1024, gz / 1024),
-        None => eprintln!("    web/pkg/folio_wasm_bg.wasm: {} KB", size / 1024),
     }
     Ok(())
 }
