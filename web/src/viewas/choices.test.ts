@@ -25,9 +25,9 @@ describe('whom one can view as', () => {
 
   it('lists each person once, by name when the manager knows it', () => {
     expect(c.people).toEqual([
-      { query: 'user=1', label: 'person #1 (owner)' },
-      { query: 'user=9', label: 'person #9' },
-      { query: 'user=7', label: 'Sam Supervisor <sam@hospital.example>' },
+      { query: 'user=1', label: 'person #1 (owner)', who: 'person #1 (owner)' },
+      { query: 'user=9', label: 'person #9', who: 'person #9' },
+      { query: 'user=7', label: 'Sam Supervisor (sam@hospital.example)', who: 'Sam Supervisor' },
     ]);
   });
 
@@ -37,6 +37,6 @@ describe('whom one can view as', () => {
   });
 
   it('offers public (level 4) links as visitors of their own', () => {
-    expect(c.links).toEqual([{ query: 'link=L4', label: 'the share link “Open day”' }]);
+    expect(c.links).toEqual([{ query: 'link=L4', label: 'the share link “Open day”', who: 'the share link “Open day”' }]);
   });
 });

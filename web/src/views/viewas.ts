@@ -21,7 +21,7 @@ import { formatDate, levelKey, shortId } from '../format';
 import type { Key } from '../i18n';
 import { href, type Route } from '../router';
 import { PolicyEngine } from '../../pkg/folio_wasm.js';
-import { choicesFrom, peopleNames, type Choices } from '../viewas/choices';
+import { allChoices, choicesFrom, peopleNames, type Choices } from '../viewas/choices';
 import { ACTIONS, actionKey, explanationWords, fill, type Explanation, type Names } from '../viewas/words';
 
 interface SnapshotNode { id: string; kind: string; parent?: string; title?: string; readable: boolean }
@@ -75,7 +75,7 @@ export async function viewAsView(ctx: Ctx, route: Route): Promise<HTMLElement> {
     msg.error(loaded.error.message);
     return view;
   }
-  const whoLabel = who.selectedOptions[0]?.textContent ?? route.as;
+  const whoLabel = allChoices(choices).find((c) => c.query === route.as)?.who ?? route.as;
   view.append(result(ctx, { engine, snapshot, whoLabel, action, list, invitations, links }));
   return view;
 }
@@ -108,7 +108,7 @@ function result(ctx: Ctx, s: Shown): HTMLElement {
     date: (ms) => formatDate(ms, lang),
   };
   const heading = h('h2', { id: 'viewas-result-h' }, fill(t('va_sees'), { who: s.whoLabel }));
-  const facts = h('p', { class: 'muted', id: 'viewas-facts' }, fill(t('va_asOf'), { date: formatDate(now, lang), count: String(visible.size) }),
+  const facts = h('p', { class: 'muted', id: 'viewas-facts' }, fill(t(visible.size === 1 ? 'va_asOfOne' : 'va_asOf'), { date: formatDate(now, lang), count: String(visible.size) }),
     s.snapshot.valid_until ? ` ${fill(t('va_until'), { date: formatDate(s.snapshot.valid_until, lang) })}` : '');
   const section = h('section', { class: 'card', id: 'viewas-result', 'data-who': s.whoLabel, 'aria-labelledby': 'viewas-result-h' }, heading, facts);
   if (visible.size === 0) {
