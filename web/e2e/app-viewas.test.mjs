@@ -195,3 +195,41 @@ test('"view as" shows the owner exactly what the person sees, and "why?" names t
   await sam.ctx.close();
   await page.close();
 });
+
+test('"view as" a public link shows what its visitor sees without signing in', { timeout: 60_000 }, async () => {
+  const page = await openApp(owner, server);
+  await page.waitForSelector('#mine-title');
+  const id = await createPortfolio(page, 'Open day portfolio');
+  assert.equal(await addCollections(page, id, [['col-showcase', 'Showcase'], ['col-drafts', 'Drafts']]), 2);
+  await page.goto(`${server.url}/#/p/${encodeURIComponent(id)}/share?node=col-showcase`);
+  await page.waitForSelector('#share-title');
+  await page.selectOption('#link-level', '4');
+  await page.fill('#link-label', 'Open day');
+  await page.click('#link-submit');
+  const url = await page.inputValue('#link-url');
+
+  // The visitor's own view, in a context without any session.
+  const visitor = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const v = await visitor.newPage();
+  v.setDefaultTimeout(15_000);
+  await v.goto(`${server.url}${new URL(url, server.url).pathname}`);
+  await v.waitForSelector('[data-read-only="true"] nav.outline li');
+  const visitorSees = await ids(v, 'nav.outline li');
+
+  await page.goto(`${server.url}/#/p/${encodeURIComponent(id)}/view-as`);
+  await page.waitForSelector('#viewas-title');
+  await page.selectOption('#viewas-who', { label: 'the share link “Open day”' });
+  await page.focus('#viewas-show');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#viewas-result nav.outline');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'viewas-result-h', 'focus moves to the answer');
+  assert.deepEqual(await ids(page, '#viewas-result li[data-visible=true]'), visitorSees);
+  assert.deepEqual(visitorSees, ['col-showcase']);
+  await page.click('#viewas-result li[data-node="col-showcase"] > .why-button');
+  const why = await page.textContent('#viewas-result li[data-node="col-showcase"] > .why');
+  assert.match(why, /^Yes: the share link “Open day” may open collection “Showcase”\./);
+  assert.match(why, /Grant #\d+ gives Read to the share link “Open day” on collection “Showcase”\./);
+  await screenshot(page, 'app-view-as-link');
+  await visitor.close();
+  await page.close();
+});

@@ -107,7 +107,9 @@ function result(ctx: Ctx, s: Shown): HTMLElement {
     link: (id) => s.links.find((l) => l.id === id)?.label ?? null,
     date: (ms) => formatDate(ms, lang),
   };
-  const heading = h('h2', { id: 'viewas-result-h' }, fill(t('va_sees'), { who: s.whoLabel }));
+  const heading = h('h2', { id: 'viewas-result-h', tabindex: '-1' }, fill(t('va_sees'), { who: s.whoLabel }));
+  // After "Show", keyboard and screen-reader users land on the answer.
+  setTimeout(() => { if (heading.isConnected && document.activeElement === document.body) heading.focus(); });
   const facts = h('p', { class: 'muted', id: 'viewas-facts' }, fill(t(visible.size === 1 ? 'va_asOfOne' : 'va_asOf'), { date: formatDate(now, lang), count: String(visible.size) }),
     s.snapshot.valid_until ? ` ${fill(t('va_until'), { date: formatDate(s.snapshot.valid_until, lang) })}` : '');
   const section = h('section', { class: 'card', id: 'viewas-result', 'data-who': s.whoLabel, 'aria-labelledby': 'viewas-result-h' }, heading, facts);
