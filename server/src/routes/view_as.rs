@@ -21,7 +21,9 @@
 //! - **Who may ask:** whoever holds Manage on the portfolio (the owner or a
 //!   manager), like the access list. Unknown portfolios and portfolios the
 //!   caller sees nothing of answer 404; callers who see it but do not manage
-//!   it, 403 (the sharing routes' convention).
+//!   it, 403 (the sharing routes' convention). Manage on the portfolio itself,
+//!   not only on a part of it: the snapshot shows everything the principal
+//!   sees, which may lie outside a part the caller manages.
 //! - **Only principals relevant to this portfolio,** so the endpoint cannot
 //!   be used to probe other people: a user must own it, hold a role in it, be
 //!   named by one of its grants, or see something in it; a role must be named
