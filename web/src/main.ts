@@ -13,6 +13,7 @@ import { portfolioView } from './views/portfolio';
 import { reviewerView } from './views/reviewer';
 import { shareView } from './views/share';
 import { signInView } from './views/signin';
+import { viewAsView } from './views/viewas';
 
 const views: Record<Route['name'], View> = {
   home: dashboardView,
@@ -23,6 +24,7 @@ const views: Record<Route['name'], View> = {
   portfolio: portfolioView,
   share: shareView,
   access: accessView,
+  viewAs: viewAsView,
   notFound: notFoundView,
 };
 

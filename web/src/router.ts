@@ -11,6 +11,7 @@ export type Route =
   | { name: 'portfolio'; id: string; node?: string }
   | { name: 'share'; id: string; node?: string }
   | { name: 'access'; id: string }
+  | { name: 'viewAs'; id: string; as?: string }
   | { name: 'notFound'; path: string };
 
 const seg = (s: string) => decodeURIComponent(s);
@@ -32,6 +33,7 @@ export function parseRoute(path: string): Route {
       if (parts[1] && parts.length === 2) return { name: 'portfolio', id: seg(parts[1]), node };
       if (parts[1] && parts[2] === 'share') return { name: 'share', id: seg(parts[1]), node };
       if (parts[1] && parts[2] === 'access') return { name: 'access', id: seg(parts[1]) };
+      if (parts[1] && parts[2] === 'view-as') return { name: 'viewAs', id: seg(parts[1]), as: query || undefined };
       break;
   }
   return { name: 'notFound', path: p };
@@ -49,6 +51,7 @@ export function href(r: Route): string {
     case 'portfolio': return withNode(`#/p/${enc(r.id)}`, r.node);
     case 'share': return withNode(`#/p/${enc(r.id)}/share`, r.node);
     case 'access': return `#/p/${enc(r.id)}/access`;
+    case 'viewAs': return `#/p/${enc(r.id)}/view-as${r.as ? `?${r.as}` : ''}`;
     case 'notFound': return `#${r.path}`;
   }
 }

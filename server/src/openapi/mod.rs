@@ -106,6 +106,7 @@ impl Modify for Security {
         crate::sharing::requests::approve,
         crate::sharing::requests::decline,
         crate::admin::web::outbox,
+        crate::routes::view_as::view_as,
         crate::tokens::admin::create_service_user,
         crate::tokens::admin::create,
         crate::tokens::admin::list,

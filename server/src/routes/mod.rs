@@ -7,6 +7,7 @@
 //! | `GET /sync` (websocket) | `sync.rs` |
 //! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents`, `POST /api/portfolios/{id}/feedback-threads` | `documents.rs` |
 //! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
+//! | `GET /api/portfolios/{p}/view-as` | `view_as.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
 //! | everything else | `web.rs` (the single-page app) |
@@ -22,6 +23,7 @@ mod me;
 mod metrics;
 mod session;
 mod sync;
+pub(crate) mod view_as;
 mod web;
 
 use axum::Router;
@@ -82,6 +84,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/portfolios/{portfolio}/nodes/{node}/files/{hash}", get(files::download)),
         ("/openapi.json", get(crate::openapi::openapi_json)),
         ("/admin/outbox", get(crate::admin::web::outbox)),
+        ("/portfolios/{p}/view-as", get(view_as::view_as)),
     ];
     routes.extend(crate::sharing::routes());
     routes.extend(crate::accounts::routes());

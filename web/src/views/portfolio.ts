@@ -46,7 +46,8 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
   if (owner) {
     actions.append(
       h('a', { class: 'button', href: href({ name: 'share', id: route.id }), id: 'open-share' }, t('share')),
-      h('a', { class: 'button', href: href({ name: 'access', id: route.id }), id: 'open-access' }, t('manageAccess')));
+      h('a', { class: 'button', href: href({ name: 'access', id: route.id }), id: 'open-access' }, t('manageAccess')),
+      h('a', { class: 'button', href: href({ name: 'viewAs', id: route.id }), id: 'open-view-as' }, t('va_title')));
   }
   const status = h('p', { role: 'alert', class: 'error', id: 'access-status' });
   const body = h('div', {}, outline(ctx, nodes, t('outline')),
