@@ -86,6 +86,19 @@ pub struct Limits {
     /// Largest file upload accepted, in bytes.
     #[arg(long, env = "FOLIO_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Most changes one peer may have waiting for their dependencies, per document.
+    #[arg(long, env = "FOLIO_MAX_HELD_CHANGES", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_held_changes: u32,
+    /// Most bytes of changes one peer may have waiting for their dependencies, per document.
+    #[arg(long, env = "FOLIO_MAX_HELD_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_held_bytes: usize,
+}
+
+impl Limits {
+    /// The out-of-order holding limits for the sync layer.
+    pub fn hold(&self) -> folio_core::sync::HoldLimits {
+        folio_core::sync::HoldLimits { max_changes: self.max_held_changes as usize, max_bytes: self.max_held_bytes }
+    }
 }
 
 impl Default for Limits {
@@ -94,6 +107,8 @@ impl Default for Limits {
             max_frame_bytes: 4 * 1024 * 1024,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 50 * 1024 * 1024,
+            max_held_changes: 1024,
+            max_held_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -184,6 +199,7 @@ mod tests {
         assert_eq!(config.listen.port(), 0);
         assert_eq!(config.limits.max_upload_bytes, 10);
         assert_eq!(config.limits.max_body_bytes, 1024 * 1024);
+        assert_eq!(config.limits.hold(), folio_core::sync::HoldLimits::default());
         assert_eq!(config.data_dir, PathBuf::from("./.folio"));
         assert_eq!(cli.log_format, LogFormat::Pretty);
     }
