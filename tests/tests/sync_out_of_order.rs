@@ -7,8 +7,10 @@ use std::time::Duration;
 
 use automerge::transaction::Transactable;
 use automerge::{Change, ChangeHash, ROOT, ReadDoc};
+use folio_core::access::{Grant, Level, Subject};
 use folio_core::sync::{ClientEvent, DocumentId, Message, SyncMessage};
-use folio_server::storage::DocumentId as StoredId;
+use folio_server::clock::Clock;
+use folio_server::storage::{DocumentId as StoredId, GrantSource, UserId};
 use folio_tests::TestServer;
 use folio_tests::sync::{Account, SyncClient, account, create_portfolio};
 
@@ -164,4 +166,41 @@ async fn a_peer_over_the_hold_limit_gets_an_error_nothing_is_stored_and_others_c
     let heads = other.repo.doc_mut(&doc).unwrap().get_heads();
     let have = stored_hashes(&server, &doc).await;
     assert!(heads.iter().all(|h| have.contains(h)), "the other peer's edit is stored");
+}
+
+#[tokio::test]
+async fn held_changes_that_build_on_a_refused_one_are_refused_with_it() {
+    let server = TestServer::start().await;
+    let olga = account(&server, "olga@example.org").await;
+    let tom = account(&server, "tom@example.org").await;
+    let doc = create_portfolio(&server, &olga, "Olga's portfolio").await;
+    let pid = stored(&doc);
+    let g = Grant::new(0, pid.as_str(), Subject::user(tom.id.to_string()), Level::Comment);
+    server.state.storage().insert_grant(&pid, &g, GrantSource::Direct, Some(UserId(olga.id)), server.clock.now()).await.unwrap();
+    server.state.policy().grants_changed(&pid).await.unwrap();
+
+    let mut t = open(&server, &tom, doc).await;
+    // A commenter may not edit the description: the first change is refused,
+    // and the two held ones that build on it go with it.
+    let changes = edit_locally(&mut t, &doc, 3);
+    let frames: Vec<Message> = changes.iter().rev().map(|c| carrying(&mut t, &doc, std::slice::from_ref(c))).collect();
+    t.send(frames).await;
+    t.until(|c| c.rejected(&doc)).await;
+    t.drain(Duration::from_millis(300)).await;
+
+    let have = stored_hashes(&server, &doc).await;
+    let audit = server.state.storage().audit_for_document(&stored(&doc), u32::MAX).await.unwrap();
+    for c in &changes {
+        assert!(!have.contains(&c.hash()), "refused change {} is not stored", c.hash());
+        let prefix = format!("change {}:", c.hash());
+        assert!(
+            audit.iter().any(|e| e.outcome.as_str() == "rejected" && e.reason.as_deref().is_some_and(|r| r.starts_with(&prefix))),
+            "audit row for the refused change {}",
+            c.hash()
+        );
+    }
+    let builds_on = audit.iter().filter(|e| e.reason.as_deref().is_some_and(|r| r.contains("builds on change"))).count();
+    assert_eq!(builds_on, 2, "{audit:#?}");
+    // The writer recovered the server's state.
+    t.until(|c| description(c, &doc).is_none_or(|d| !d.starts_with("edit"))).await;
 }

@@ -367,13 +367,11 @@ impl DocActor {
         // Held changes building on a refused one can never be accepted.
         if !refused.is_empty() {
             let hashes: Vec<ChangeHash> = refused.iter().map(|(h, _, _)| *h).collect();
-            for c in self.peers[i].sync.purge_dependents(&hashes) {
-                let dep = c.deps().iter().find(|d| hashes.contains(d) || refused.iter().any(|(h, _, _)| h == *d)).copied();
-                let why = match dep {
-                    Some(d) => format!("it builds on change {} which was refused", &d.to_string()[..12]),
-                    None => "it builds on a change which was refused".to_owned(),
-                };
-                refused.push((c.hash(), vec![why], None));
+            let purged = self.peers[i].sync.purge_dependents(&hashes);
+            let doomed: HashSet<ChangeHash> = hashes.iter().copied().chain(purged.iter().map(Change::hash)).collect();
+            for c in purged {
+                let dep = c.deps().iter().find(|d| doomed.contains(*d)).map_or_else(|| "?".to_owned(), |d| d.to_string()[..12].to_owned());
+                refused.push((c.hash(), vec![format!("it builds on change {dep} which was refused")], None));
             }
         }
         // Collected for the batch's one transaction (see `commit`).
