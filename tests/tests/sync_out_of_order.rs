@@ -104,6 +104,8 @@ async fn changes_sent_newest_first_are_held_then_all_accepted_and_relayed() {
         let row = format!("change {}", c.hash());
         assert!(audit.iter().any(|e| e.outcome.as_str() == "accepted" && e.reason.as_deref() == Some(row.as_str())), "audit row for {row}");
     }
+    let held = server.state.metrics().changes_held.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(held, 5, "five changes waited for the first");
     // The server's heads are the writer's, and another reader got everything.
     watcher.until(|c| description(c, &doc).as_deref() == Some("edit 5")).await;
     let heads = a.repo.doc_mut(&doc).unwrap().get_heads();

@@ -88,6 +88,8 @@ pub struct Holdback {
     /// Arrival order, so released changes keep it among equals.
     order: Vec<ChangeHash>,
     bytes: usize,
+    /// Changes that had to wait, ever (for metrics).
+    waited: u64,
 }
 
 /// Whether the document has this change (a hash-graph lookup).
@@ -116,6 +118,11 @@ impl Holdback {
         self.bytes
     }
 
+    /// How many changes ever had to wait here for a dependency.
+    pub fn waited(&self) -> u64 {
+        self.waited
+    }
+
     /// Whether `hash` is held.
     pub fn contains(&self, hash: &ChangeHash) -> bool {
         self.held.contains_key(hash)
@@ -129,6 +136,7 @@ impl Holdback {
     /// Over the limits, the holdback is emptied and nothing is returned: see
     /// the module docs.
     pub fn admit(&mut self, doc: &Automerge, incoming: Vec<Change>) -> Result<Vec<Change>, HoldOverflow> {
+        let mut added = Vec::new();
         for change in incoming {
             let h = change.hash();
             if self.held.contains_key(&h) || has(doc, &h) {
@@ -137,8 +145,10 @@ impl Holdback {
             self.bytes += change.raw_bytes().len();
             self.order.push(h);
             self.held.insert(h, change);
+            added.push(h);
         }
         let ready = self.release(doc);
+        self.waited += added.iter().filter(|h| self.held.contains_key(h)).count() as u64;
         if self.held.len() > self.limits.max_changes || self.bytes > self.limits.max_bytes {
             let overflow = HoldOverflow { changes: self.held.len(), bytes: self.bytes, limits: self.limits };
             self.clear();
@@ -294,10 +304,12 @@ mod tests {
         assert!(hb.admit(&doc, vec![c[2].clone()]).unwrap().is_empty());
         assert!(hb.admit(&doc, vec![c[1].clone()]).unwrap().is_empty());
         assert_eq!(hb.len(), 2);
+        assert_eq!(hb.waited(), 2);
         assert_eq!(hb.missing(&doc, [c[2].hash()]), vec![c[0].hash()]);
         let out: Vec<ChangeHash> = hb.admit(&doc, vec![c[0].clone()]).unwrap().iter().map(Change::hash).collect();
         assert_eq!(out, c.iter().map(Change::hash).collect::<Vec<_>>());
         assert!(hb.is_empty());
+        assert_eq!(hb.waited(), 2, "the last one never waited");
         assert_eq!(hb.bytes(), 0);
     }
 

@@ -289,7 +289,13 @@ impl DocActor {
         if self.peers[i].info.mode == SyncMode::ReadOnly {
             return self.judge_ready(i, changes, pending).await;
         }
-        match self.peers[i].sync.hold(&self.doc, changes) {
+        let waited = self.peers[i].sync.held().waited();
+        let held = self.peers[i].sync.hold(&self.doc, changes);
+        if let Some(p) = self.peers.get(i) {
+            let more = p.sync.held().waited().saturating_sub(waited);
+            self.state.metrics().changes_held.fetch_add(more, Ordering::Relaxed);
+        }
+        match held {
             Ok(ready) if ready.is_empty() => Judged::Ok,
             Ok(ready) => self.judge_ready(i, ready, pending).await,
             Err(overflow) => {
