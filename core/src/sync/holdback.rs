@@ -40,7 +40,12 @@
 //!   on it can never be accepted: [`Holdback::purge_dependents`] takes them
 //!   out so they are refused with it. Changes that wait for something else
 //!   stay held (like automerge's orphans) until their dependencies arrive,
-//!   the cap is reached or the peer leaves.
+//!   the cap is reached or the peer leaves. One consequence, accepted: a
+//!   change that builds on a change refused in an *earlier* message is held,
+//!   not refused at once (the refused change is not remembered). A Folio
+//!   client has already reset to the server's heads and set both aside, so
+//!   the orphan only occupies the holdback (bounded) until the peer leaves;
+//!   it is never asked for, because asking starts from the peer's heads.
 
 use std::collections::{HashMap, HashSet};
 
