@@ -254,6 +254,14 @@ fn assert_same(
                 n.id,
                 now
             );
+            prop_assert_eq!(
+                e.holds_above_read(p, &n.id, now),
+                w.holds_above_read(p, &n.id, now),
+                "holds_above_read of {:?} within {} at {:?}",
+                p,
+                n.id,
+                now
+            );
             for a in Action::ALL {
                 prop_assert_eq!(e.check(p, a, &n.id, now), w.check(p, a, &n.id, now));
                 prop_assert_eq!(

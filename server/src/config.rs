@@ -86,6 +86,33 @@ pub struct Limits {
     /// Largest file upload accepted, in bytes.
     #[arg(long, env = "FOLIO_MAX_UPLOAD_BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Most changes one peer may have waiting for their dependencies, per document.
+    #[arg(long, env = "FOLIO_MAX_HELD_CHANGES", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_held_changes: u32,
+    /// Most bytes of changes one peer may have waiting for their dependencies, per document.
+    #[arg(long, env = "FOLIO_MAX_HELD_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_held_bytes: usize,
+    /// Sync messages one connection may send per second, sustained.
+    #[arg(long, env = "FOLIO_SYNC_RATE", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sync_rate: u32,
+    /// Sync messages one connection may send back to back before the rate applies.
+    #[arg(long, env = "FOLIO_SYNC_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sync_burst: u32,
+}
+
+impl Limits {
+    /// What one sync connection runs under: frame size and message rate.
+    pub fn sync(&self) -> folio_core::sync::Limits {
+        folio_core::sync::Limits {
+            max_message_bytes: self.max_frame_bytes,
+            rate: folio_core::sync::RateLimit { burst: self.sync_burst, per_second: self.sync_rate },
+        }
+    }
+
+    /// The out-of-order holding limits for the sync layer.
+    pub fn hold(&self) -> folio_core::sync::HoldLimits {
+        folio_core::sync::HoldLimits { max_changes: self.max_held_changes as usize, max_bytes: self.max_held_bytes }
+    }
 }
 
 impl Default for Limits {
@@ -94,6 +121,10 @@ impl Default for Limits {
             max_frame_bytes: 4 * 1024 * 1024,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 50 * 1024 * 1024,
+            max_held_changes: 1024,
+            max_held_bytes: 8 * 1024 * 1024,
+            sync_rate: 100,
+            sync_burst: 200,
         }
     }
 }
@@ -184,8 +215,22 @@ mod tests {
         assert_eq!(config.listen.port(), 0);
         assert_eq!(config.limits.max_upload_bytes, 10);
         assert_eq!(config.limits.max_body_bytes, 1024 * 1024);
+        assert_eq!(config.limits.hold(), folio_core::sync::HoldLimits::default());
+        // The sync defaults are folio-core's (one place decides them).
+        assert_eq!(config.limits.sync().rate, folio_core::sync::Limits::default().rate);
         assert_eq!(config.data_dir, PathBuf::from("./.folio"));
         assert_eq!(cli.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn the_sync_rate_is_configurable_and_zero_is_refused() {
+        let cli = Cli::try_parse_from(["folio", "serve", "--sync-rate", "5", "--sync-burst", "7"]).unwrap();
+        let Command::Serve(config) = cli.command else {
+            panic!("expected serve")
+        };
+        assert_eq!(config.limits.sync().rate, folio_core::sync::RateLimit { burst: 7, per_second: 5 });
+        let err = Cli::try_parse_from(["folio", "serve", "--sync-rate", "0"]).unwrap_err().to_string();
+        assert!(err.contains("--sync-rate"), "{err}");
     }
 
     #[test]

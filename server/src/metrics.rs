@@ -1,8 +1,8 @@
 //! Counters and gauges, exposed at `/metrics` in Prometheus' text format.
 //!
 //! Plain atomics, no registry crate: the set of metrics is small and fixed. The
-//! sync code increments them (connections, open documents, accepted and rejected
-//! changes); the accounts code counts sign-ins.
+//! sync code increments them (connections, open documents, accepted, rejected
+//! and held changes); the accounts code counts sign-ins.
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -18,6 +18,8 @@ pub struct Metrics {
     pub changes_accepted: AtomicU64,
     /// Changes the guard refused.
     pub changes_rejected: AtomicU64,
+    /// Changes that arrived before a change they build on and were held.
+    pub changes_held: AtomicU64,
     /// Successful sign-ins.
     pub logins_succeeded: AtomicU64,
     /// Failed or refused (locked-out) sign-ins.
@@ -59,6 +61,12 @@ impl Metrics {
             "counter",
             "Changes rejected by the guard.",
             get(&self.changes_rejected),
+        );
+        one(
+            "folio_changes_held_total",
+            "counter",
+            "Changes held until a change they build on arrived.",
+            get(&self.changes_held),
         );
         one(
             "folio_logins_succeeded_total",

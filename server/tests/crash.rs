@@ -307,14 +307,10 @@ fn validate(bytes: &[u8]) {
     doc.validate().expect("the document validates");
 }
 
-// Ignored in the default run until the server queues changes whose
-// dependencies have not arrived yet: under this load the automerge sync
-// protocol can deliver a change before one it builds on (e.g. after a bloom
-// filter false positive), the guard refuses it as "builds on a change the
-// server does not have", and the writer's recovery then races the kill.
-// Acknowledged changes were never lost in any run; run it with
-// `cargo test -p folio-server --test crash -- --ignored`.
-#[ignore = "flaky until out-of-order changes are queued instead of refused (see the comment)"]
+// Under this load the automerge sync protocol can deliver a change before
+// one it builds on (e.g. after a bloom filter false positive); the server
+// holds it until the missing change arrives (`folio_core::sync::holdback`)
+// instead of refusing it, so the writers never see a rejection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigkill_under_load_loses_no_acknowledged_change() {
     let dir = tempfile::tempdir().unwrap();

@@ -88,11 +88,19 @@ impl SyncClient {
 
     /// Connects to `path` (e.g. `/sync?token=…`), optionally with a cookie.
     pub async fn connect(server: &TestServer, path: &str, cookie: Option<&str>, key: &str) -> SyncClient {
+        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+        Self::connect_with(server, path, &headers, key).await.expect("websocket")
+    }
+
+    /// Connects to `path` with extra request headers (`cookie`, `origin`…);
+    /// the HTTP error answer if the server refuses the upgrade.
+    pub async fn connect_with(server: &TestServer, path: &str, headers: &[(&str, &str)], key: &str) -> Result<SyncClient, tokio_tungstenite::tungstenite::Error> {
         let mut request = format!("ws://{}{path}", server.addr).into_client_request().expect("request");
-        if let Some(c) = cookie {
-            request.headers_mut().insert("cookie", c.parse().expect("cookie header"));
+        for (name, value) in headers {
+            let name: tokio_tungstenite::tungstenite::http::HeaderName = name.parse().expect("header name");
+            request.headers_mut().insert(name, value.parse().expect("header value"));
         }
-        let (socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket");
+        let (socket, _) = tokio_tungstenite::connect_async(request).await?;
         let mut session = [0u8; 16];
         session[..8].copy_from_slice(&rand_u64().to_le_bytes());
         let repo = ClientRepo::new(PeerId::new(format!("test-{}", rand_u64())), actor::actor_for(key, session));
@@ -100,7 +108,7 @@ impl SyncClient {
         let join = client.repo.join();
         client.send(vec![join]).await;
         client.until(|c| c.events.iter().any(|e| matches!(e, ClientEvent::Connected { .. }))).await;
-        client
+        Ok(client)
     }
 
     /// Sends messages, one frame each. If the server has closed the

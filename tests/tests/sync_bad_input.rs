@@ -81,6 +81,27 @@ async fn an_unknown_message_type_gets_an_error_but_keeps_the_connection() {
 }
 
 #[tokio::test]
+async fn the_rate_limit_is_configurable() {
+    // Ten messages back to back, then one a second: the eleventh in a row is too many.
+    let server = TestServer::start_with(|c| {
+        c.limits.sync_burst = 10;
+        c.limits.sync_rate = 1;
+    })
+    .await;
+    let olga = account(&server, "olga@example.org").await;
+    let doc = create_portfolio(&server, &olga, "P").await;
+    let mut c = SyncClient::with_cookie(&server, &olga).await; // the join took one
+    for _ in 0..20 {
+        if let Some(m) = c.repo.ephemeral(doc, vec![0xa0]) {
+            c.send(vec![m]).await;
+        }
+    }
+    c.until(|c| c.closed).await;
+    assert!(server_error(&c).is_some_and(|m| m.to_lowercase().contains("rate") || m.contains("too many")), "{:?}", c.events);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_flood_is_cut_off_by_the_rate_limit() {
     let server = TestServer::start().await;
     let olga = account(&server, "olga@example.org").await;

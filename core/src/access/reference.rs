@@ -146,6 +146,14 @@ impl World {
         out
     }
 
+    /// Whether `p` has more than Read on `within` or any node below it at `now`.
+    pub fn holds_above_read(&self, p: &Principal, within: &NodeId, now: Timestamp) -> bool {
+        self.nodes
+            .iter()
+            .filter(|n| self.path(&n.id).iter().any(|a| a.id == *within))
+            .any(|n| self.access(p, &n.id, now).level > Some(crate::access::Level::Read))
+    }
+
     /// The earliest start or end after `now` of any grant concerning `p`, any
     /// role end and the token's expiry.
     pub fn next_change(&self, p: &Principal, now: Timestamp) -> Option<Timestamp> {

@@ -10,17 +10,24 @@
 //!  connection task                 document actor
 //!  ───────────────                 ─────────────────────────────────────────
 //!  DeliverToDoc{data} ─────────▶  let inc = IncomingSync::decode(&data)?;
-//!                                 guard(inc.changes()) on a fork
-//!                                   ├─ accepted: doc.load_incremental(..); commit durably;
+//!                                 ready = peer_sync.hold(&doc, inc.changes()?)?
+//!                                   (changes missing a dependency wait, bounded)
+//!                                 guard(ready) on the document
+//!                                   ├─ accepted: commit durably;
 //!                                   │            peer_sync.record_received(&mut doc, inc)?
-//!                                   └─ refused:  peer_sync.refuse(); send folio-rejected
+//!                                   └─ refused:  purge_dependents; refuse(); folio-rejected
+//!                                 after any commit: every peer_sync.release(&doc) → guard
 //!  Send(sync{data}) ◀──────────── for each reader: peer_sync.generate(&doc)
+//!                                   (asks for what held changes miss)
 //! ```
 
+use std::collections::HashSet;
+
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash};
 
 use super::error::SyncError;
+use super::holdback::{HoldLimits, HoldOverflow, Holdback};
 use super::ids::DocumentId;
 
 /// A decoded `automerge::sync::Message` awaiting the guard's verdict.
@@ -63,6 +70,23 @@ impl IncomingSync {
         self.message.changes.iter()
     }
 
+    /// The carried changes, unpacked without applying any of them: change
+    /// chunks as they are, several change chunks concatenated in one (sync
+    /// v2), bundles, and whole documents (never trusted as a whole: their
+    /// changes are judged one by one like any other). Unlike loading the
+    /// bytes into a document, this keeps changes whose dependencies have not
+    /// arrived yet, so they can be held (see [`super::holdback`]).
+    pub fn changes(&self) -> Result<Vec<Change>, SyncError> {
+        let bad = |detail: String| SyncError::InvalidSyncMessage { document: self.document.to_string(), detail };
+        let mut out = Vec::new();
+        for chunk in self.chunks() {
+            for piece in split_chunks(chunk).map_err(bad)? {
+                out.extend(unpack_chunk(piece).map_err(bad)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// The sender's heads.
     pub fn heads(&self) -> &[ChangeHash] {
         &self.message.heads
@@ -89,20 +113,108 @@ pub enum SyncMode {
     ReadOnly,
 }
 
-/// Per (document, peer) sync state on the server.
+/// The magic bytes that open every automerge storage chunk.
+const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+
+/// Splits concatenated automerge storage chunks (magic, checksum, type,
+/// uLEB128 length, body) without interpreting them.
+fn split_chunks(mut bytes: &[u8]) -> Result<Vec<&[u8]>, String> {
+    let mut out = Vec::new();
+    while !bytes.is_empty() {
+        if bytes.len() < 9 || bytes[..4] != MAGIC {
+            return Err("a chunk does not start with automerge's magic bytes".into());
+        }
+        let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
+        loop {
+            let Some(&b) = bytes.get(at) else { return Err("a chunk's length is cut off".into()) };
+            if shift > 63 {
+                return Err("a chunk's length does not fit 64 bits".into());
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            at += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| at.checked_add(l))
+            .filter(|end| *end <= bytes.len())
+            .ok_or_else(|| format!("a chunk claims {len} bytes but only {} follow", bytes.len() - at))?;
+        out.push(&bytes[..end]);
+        bytes = &bytes[end..];
+    }
+    Ok(out)
+}
+
+/// The changes in one chunk: a change, a bundle of changes or a document.
+fn unpack_chunk(piece: &[u8]) -> Result<Vec<Change>, String> {
+    match piece[8] {
+        // document
+        0 => {
+            let doc = Automerge::load_with_options(
+                piece,
+                automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
+            )
+            .map_err(|e| format!("a document chunk does not load: {e}"))?;
+            Ok(doc.get_changes(&[]))
+        }
+        // change, compressed change
+        1 | 2 => Change::try_from(piece).map(|c| vec![c]).map_err(|e| format!("a change chunk does not parse: {e}")),
+        // bundle
+        3 => automerge::Bundle::try_from(piece)
+            .map_err(|e| e.to_string())
+            .and_then(|b| b.to_changes().map_err(|e| e.to_string()))
+            .map_err(|e| format!("a bundle chunk does not unpack: {e}")),
+        other => Err(format!("unknown chunk type {other}")),
+    }
+}
+
+/// Per (document, peer) sync state on the server, with the peer's changes
+/// that wait for their dependencies ([`Holdback`]).
 #[derive(Clone, Debug)]
 pub struct DocPeerSync {
     state: sync::State,
+    held: Holdback,
 }
 
 impl DocPeerSync {
-    /// A fresh state, as at the start of a connection.
+    /// A fresh state, as at the start of a connection, holding at most the
+    /// default [`HoldLimits`].
     pub fn new(mode: SyncMode) -> Self {
+        Self::with_limits(mode, HoldLimits::default())
+    }
+
+    /// A fresh state holding at most `limits` of out-of-order changes.
+    pub fn with_limits(mode: SyncMode, limits: HoldLimits) -> Self {
         let state = match mode {
             SyncMode::ReadWrite => sync::State::new(),
             SyncMode::ReadOnly => sync::State::new_read_only(),
         };
-        DocPeerSync { state }
+        DocPeerSync { state, held: Holdback::new(limits) }
+    }
+
+    /// Takes the peer's incoming changes; returns those whose history is
+    /// complete (with any held ones they completed), for the guard. See
+    /// [`Holdback::admit`].
+    pub fn hold(&mut self, doc: &Automerge, incoming: Vec<Change>) -> Result<Vec<Change>, HoldOverflow> {
+        self.held.admit(doc, incoming)
+    }
+
+    /// Held changes whose dependencies `doc` now has (see [`Holdback::release`]).
+    pub fn release(&mut self, doc: &Automerge) -> Vec<Change> {
+        self.held.release(doc)
+    }
+
+    /// Takes out held changes that build on a refused one.
+    pub fn purge_dependents(&mut self, refused: &[ChangeHash]) -> Vec<Change> {
+        self.held.purge_dependents(refused)
+    }
+
+    /// The peer's changes waiting for their dependencies.
+    pub fn held(&self) -> &Holdback {
+        &self.held
     }
 
     /// The current mode.
@@ -120,10 +232,21 @@ impl DocPeerSync {
         self.state.set_read_only(mode == SyncMode::ReadOnly);
     }
 
-    /// The next encoded sync message for this peer, if there is anything to say.
+    /// The next encoded sync message for this peer, if there is anything to
+    /// say. While changes are held, it asks for what they are missing, as
+    /// automerge does for its own queue (see [`super::holdback`]).
     pub fn generate(&mut self, doc: &Automerge) -> Option<Vec<u8>> {
-        doc.generate_sync_message(&mut self.state)
-            .map(sync::Message::encode)
+        let mut message = doc.generate_sync_message(&mut self.state)?;
+        if !self.held.is_empty() && !self.state.read_only {
+            let their: Vec<ChangeHash> = self.state.their_heads.iter().flatten().copied().collect();
+            let need = self.held.missing(doc, their.iter().copied());
+            let their: HashSet<ChangeHash> = their.into_iter().collect();
+            if !need.iter().all(|h| their.contains(h)) {
+                message.have = Vec::new();
+            }
+            message.need = need;
+        }
+        Some(message.encode())
     }
 
     /// Record a received message whose changes the caller has already
@@ -145,7 +268,9 @@ impl DocPeerSync {
 
     /// The peer's changes were refused: forget the exchange so we neither ask
     /// for the refused hashes again nor assume the peer has them. A Folio peer
-    /// resets its side on `folio-rejected`; both then start afresh.
+    /// resets its side on `folio-rejected`; both then start afresh. Held
+    /// changes stay (take out those that build on refused ones with
+    /// [`Self::purge_dependents`] first).
     pub fn refuse(&mut self) {
         let read_only = self.state.read_only;
         self.state = sync::State::new();

@@ -45,6 +45,8 @@
 //!   owned by the document actor; decodes incoming sync data for the guard and
 //!   generates outgoing sync data from the authoritative document, never
 //!   applying a change itself.
+//! - [`Holdback`]: a peer's changes that arrived before the changes they
+//!   build on, held beside the document until they can be judged.
 //! - [`ClientRepo`]: the browser's documents and its side of the protocol,
 //!   including recovery from a rejection ([`RefusedEdits`]).
 //! - [`Limits`], [`TokenBucket`]: frame size and rate, as data.
@@ -53,6 +55,7 @@ pub mod client;
 pub mod codec;
 pub mod doc_sync;
 pub mod error;
+pub mod holdback;
 pub mod ids;
 pub mod limits;
 pub mod message;
@@ -64,6 +67,7 @@ pub use client::{ClientEvent, ClientOutput, ClientRepo, DocStatus};
 pub use codec::{decode, decode_with_limit, encode};
 pub use doc_sync::{DocPeerSync, IncomingSync, SyncMode};
 pub use error::{SyncError, WireError};
+pub use holdback::{HoldLimits, HoldOverflow, Holdback};
 pub use ids::{DocumentId, PeerId};
 pub use limits::{Limits, RateDecision, RateLimit, TokenBucket};
 pub use message::{

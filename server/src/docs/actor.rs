@@ -4,10 +4,21 @@
 //! message at a time, so accepted changes are committed and relayed in one
 //! order. For a batch of incoming changes:
 //!
-//! 1. unpack the sync message's chunks into changes (whole-document chunks
-//!    are unpacked change by change, never trusted as a whole);
-//! 2. run `folio_core::guard` with the portfolio's engine at the server's
-//!    `now` (a read-only peer's changes are refused without looking);
+//! 1. unpack the sync message's chunks into changes without applying any
+//!    (whole-document chunks are unpacked change by change, never trusted as
+//!    a whole: [`IncomingSync::changes`]);
+//! 2. hold the changes whose dependencies have not arrived yet in the peer's
+//!    [`DocPeerSync`] (`folio_core::sync::holdback`: bounded per peer and
+//!    document by `--max-held-changes`/`--max-held-bytes`; over the cap the
+//!    peer gets an `error` and is dropped, nothing of the message stored,
+//!    nobody else disturbed), and run `folio_core::guard` with the
+//!    portfolio's engine at the server's `now` on the rest (a read-only
+//!    peer's changes are refused without looking). Once a message's changes
+//!    are judged, every peer's held changes whose history is now complete are
+//!    judged too, as their own sender (a change may wait for one another peer
+//!    sent); held changes that build on a refused one are refused with it.
+//!    A held change is not in the document: it is neither stored, nor
+//!    acknowledged, nor relayed, and it is dropped when its peer leaves;
 //! 3. append the accepted changes *and* one audit entry per judged change
 //!    (accepted or refused) to storage in one transaction, and wait until it
 //!    is durable (`synchronous=FULL`);
@@ -80,40 +91,6 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
     Ok((doc, hashes))
 }
 
-/// The changes a sync message carries, whole-document chunks unpacked.
-///
-/// A chunk is a change, a whole document, or (automerge 0.12 sync v2) a
-/// bundle of several changes whose dependencies are in `base` (the
-/// authoritative document) or earlier chunks. Bundles are unpacked by loading
-/// them on top of a throw-away copy of `base`; nothing here touches `base`.
-fn unpack(incoming: &IncomingSync, base: &Automerge) -> Result<Vec<Change>, String> {
-    let mut out: Vec<Change> = Vec::new();
-    for chunk in incoming.chunks() {
-        match Change::from_bytes(chunk.to_vec()) {
-            Ok(c) => out.push(c),
-            Err(_) => {
-                let whole = Automerge::load_with_options(
-                    chunk,
-                    automerge::LoadOptions::new().on_partial_load(automerge::OnPartialLoad::Error),
-                );
-                match whole {
-                    Ok(whole) => out.extend(whole.get_changes(&[])),
-                    Err(first) => {
-                        let mut fork = base.clone();
-                        fork.apply_changes(out.iter().cloned())
-                            .map_err(|e| format!("a chunk is neither a change nor a document ({first}): {e}"))?;
-                        let before = fork.get_heads();
-                        fork.load_incremental(chunk)
-                            .map_err(|e| format!("a chunk is neither a change, a document nor a bundle: {e}"))?;
-                        out.extend(fork.get_changes(&before));
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
 impl DocActor {
     pub(super) fn new(state: AppState, record: DocumentRecord, wire: WireId, doc: Automerge, uncompacted: Vec<ChangeHash>) -> Self {
         DocActor { state, record, wire, doc, uncompacted, peers: Vec::new() }
@@ -184,7 +161,7 @@ impl DocActor {
         match cmd {
             DocCmd::Open(info) => {
                 self.peers.retain(|p| p.info.conn != info.conn);
-                let sync = DocPeerSync::new(info.mode);
+                let sync = DocPeerSync::with_limits(info.mode, self.state.config().limits.hold());
                 self.peers.push(Peer { info, sync });
                 true
             }
@@ -233,13 +210,10 @@ impl DocActor {
                 }
             };
             if incoming.has_changes() {
-                let changes = match unpack(&incoming, &self.doc) {
+                let changes = match incoming.changes() {
                     Ok(c) => c,
-                    Err(detail) => {
-                        let _ = self.peers[i].info.out.send(ToConn::Fatal(format!(
-                            "the sync message for document `{}` is malformed: {detail}",
-                            self.wire
-                        )));
+                    Err(e) => {
+                        let _ = self.peers[i].info.out.send(ToConn::Fatal(e.to_string()));
                         continue;
                     }
                 };
@@ -249,13 +223,39 @@ impl DocActor {
                         received.push((conn, None));
                         continue;
                     }
+                    Judged::Dropped => continue,
                     Judged::Ok => {}
                 }
             }
             received.push((conn, Some(incoming)));
         }
+        // Held changes whose history this batch completed, any peer's.
+        loop {
+            let mut progress = false;
+            for j in 0..self.peers.len() {
+                let ready = self.peers[j].sync.release(&self.doc);
+                if ready.is_empty() {
+                    continue;
+                }
+                progress = true;
+                match self.judge_ready(j, ready, &mut pending).await {
+                    Judged::Stop => return false,
+                    Judged::Refused => pending.refused_peers.push(self.peers[j].info.conn),
+                    Judged::Ok | Judged::Dropped => {}
+                }
+            }
+            if !progress {
+                break;
+            }
+        }
+        let refused_peers = std::mem::take(&mut pending.refused_peers);
         if !self.commit(pending).await {
             return false;
+        }
+        for conn in refused_peers {
+            if let Some(i) = self.peer_index(conn) {
+                self.peers[i].sync.refuse();
+            }
         }
         for (conn, incoming) in received {
             let Some(i) = self.peer_index(conn) else { continue };
@@ -283,7 +283,35 @@ impl DocActor {
         }
     }
 
+    /// Takes a message's changes from peer `i`: holds those missing a
+    /// dependency and judges the rest (see [`Self::judge_ready`]).
     async fn judge(&mut self, i: usize, changes: Vec<Change>, pending: &mut Pending) -> Judged {
+        if self.peers[i].info.mode == SyncMode::ReadOnly {
+            return self.judge_ready(i, changes, pending).await;
+        }
+        let waited = self.peers[i].sync.held().waited();
+        let held = self.peers[i].sync.hold(&self.doc, changes);
+        if let Some(p) = self.peers.get(i) {
+            let more = p.sync.held().waited().saturating_sub(waited);
+            self.state.metrics().changes_held.fetch_add(more, Ordering::Relaxed);
+        }
+        match held {
+            Ok(ready) if ready.is_empty() => Judged::Ok,
+            Ok(ready) => self.judge_ready(i, ready, pending).await,
+            Err(overflow) => {
+                // Nothing of this message is judged or stored; the peer's
+                // session ends (a reconnect syncs afresh), nobody else notices.
+                let peer = self.peers.remove(i);
+                tracing::warn!(document = %self.wire, conn = peer.info.conn, error = %overflow, "peer holds too many out-of-order changes; dropping it");
+                let _ = peer.info.out.send(ToConn::Fatal(format!("document `{}`: {overflow}", self.wire)));
+                Judged::Dropped
+            }
+        }
+    }
+
+    /// Guards changes of peer `i` whose history is complete, and collects
+    /// what to store, audit and answer into `pending`.
+    async fn judge_ready(&mut self, i: usize, changes: Vec<Change>, pending: &mut Pending) -> Judged {
         let now = self.state.clock().now();
         let info = self.peers[i].info.clone();
         let key = guard::principal_key(&info.principal);
@@ -340,6 +368,16 @@ impl DocActor {
                     format!("this document was registered as the {} of `{}`; the change made it something else", self.record.role.kind(), self.record.node)
                 };
                 refused.push((h, vec![why], None));
+            }
+        }
+        // Held changes building on a refused one can never be accepted.
+        if !refused.is_empty() {
+            let hashes: Vec<ChangeHash> = refused.iter().map(|(h, _, _)| *h).collect();
+            let purged = self.peers[i].sync.purge_dependents(&hashes);
+            let doomed: HashSet<ChangeHash> = hashes.iter().copied().chain(purged.iter().map(Change::hash)).collect();
+            for c in purged {
+                let dep = c.deps().iter().find(|d| doomed.contains(*d)).map_or_else(|| "?".to_owned(), |d| d.to_string()[..12].to_owned());
+                refused.push((c.hash(), vec![format!("it builds on change {dep} which was refused")], None));
             }
         }
         // Collected for the batch's one transaction (see `commit`).
@@ -449,6 +487,9 @@ struct Pending {
     rejections: Vec<(super::ConnSender, Vec<ChangeHash>, Vec<RejectionReason>)>,
     refused: usize,
     structural: bool,
+    /// Peers whose released (held) changes were refused: their sync state
+    /// is reset once the batch is durable, as for a refused message.
+    refused_peers: Vec<ConnId>,
 }
 
 impl DocActor {
@@ -456,7 +497,7 @@ impl DocActor {
     /// changes, counts, and reconciles the tree. `false` if accepted changes
     /// could not be stored (the actor must stop: memory is ahead of disk).
     async fn commit(&mut self, pending: Pending) -> bool {
-        let Pending { stored, entries, rejections, refused, structural } = pending;
+        let Pending { stored, entries, rejections, refused, structural, .. } = pending;
         // 3. durable before anything is acknowledged or relayed: the accepted
         // changes and the audit rows of every judged change (accepted and
         // refused) go into one transaction, so an acknowledged change always
@@ -492,6 +533,8 @@ impl DocActor {
 enum Judged {
     Ok,
     Refused,
+    /// The peer was dropped (too many held changes); its message is ignored.
+    Dropped,
     Stop,
 }
 

@@ -4,12 +4,24 @@
 //! share link's or an API token's secret, resolved by the policy hub's token
 //! hook). No credentials, or credentials that do not resolve, answer 401
 //! before any upgrade.
+//!
+//! Cross-site websocket hijacking: browsers attach cookies to a websocket
+//! upgrade from any page, and the same-origin policy does not apply to
+//! websockets, so a foreign page could otherwise open a sync session as the
+//! signed-in person. A cookie-authenticated upgrade must therefore pass the
+//! same origin rule as cookie-authenticated writes
+//! ([`is_same_origin`](crate::auth::origin::is_same_origin), used by
+//! `same_origin_writes`); otherwise it gets 403 `forbidden_origin` before any
+//! upgrade. A token in the URL is accepted from any origin: it is not ambient
+//! (a foreign page has to know it), and automerge-repo's Node clients send no
+//! `Origin` at all. When both are present the token decides, as it always did.
 
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use crate::auth::origin::is_same_origin;
 use crate::auth::token;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -64,6 +76,13 @@ async fn authenticate(
     }
     let secure = state.config().secure_cookies();
     let session_token = token::from_headers(headers, secure).ok_or_else(ApiError::unauthenticated)?;
+    if !is_same_origin(headers, state.public_origin()) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "forbidden_origin",
+            "this sync connection was opened from another site; open Folio at its own address, or connect with a link or API token",
+        ));
+    }
     let now = state.clock().now();
     let session = state
         .storage()

@@ -2,7 +2,7 @@
 //! and the policy snapshot it is sent.
 
 use folio_core::access::feedback::FeedbackEntry;
-use folio_core::access::{Engine, Level, Principal, UserId};
+use folio_core::access::{Engine, Principal, UserId};
 use folio_core::sync::SyncMode;
 use folio_core::time::Timestamp;
 
@@ -29,13 +29,12 @@ pub fn may_read(engine: &Engine, principal: &Principal, record: &DocumentRecord,
 
 /// Read-only (automerge's read-only sync state: the peer is told not to send
 /// changes) when nothing the principal holds in this portfolio goes beyond
-/// Read; otherwise read-write, and the guard judges every change.
+/// Read; otherwise read-write, and the guard judges every change. Asked of
+/// the engine's subject index ([`Engine::holds_above_read`] on the portfolio
+/// root), not by building a policy snapshot.
 pub fn mode(engine: &Engine, principal: &Principal, record: &DocumentRecord, now: Timestamp) -> SyncMode {
-    if engine.level(principal, &record.node, now).is_some_and(|l| l > Level::Read) {
-        return SyncMode::ReadWrite;
-    }
-    let snapshot = engine.snapshot_for(principal, now);
-    if snapshot.grants.iter().any(|g| g.level > Level::Read && g.in_window(now)) {
+    let within = engine.portfolio_of(&record.node).unwrap_or(&record.node);
+    if engine.holds_above_read(principal, within, now) {
         SyncMode::ReadWrite
     } else {
         SyncMode::ReadOnly

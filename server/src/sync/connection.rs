@@ -7,7 +7,7 @@ use folio_core::access::Principal;
 use folio_core::doc::Author;
 use folio_core::guard::principal_key;
 use folio_core::sync::{
-    DocumentId as WireId, Limits, Message, PeerId, PeerMetadata, ServerEffect, ServerPeer, encode,
+    DocumentId as WireId, Message, PeerId, PeerMetadata, ServerEffect, ServerPeer, encode,
 };
 use tokio::sync::{broadcast, mpsc};
 
@@ -55,7 +55,7 @@ pub async fn run_connection(mut socket: WebSocket, state: AppState, auth: Auth, 
     let registration = hub.register();
     let mut shutdown = hub.shutdown_signal();
     state.metrics().connections.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let limits = Limits { max_message_bytes: state.config().limits.max_frame_bytes, ..Limits::default() };
+    let limits = state.config().limits.sync();
     let me = PeerId::new(format!("folio-server-{}", std::process::id()));
     let meta = PeerMetadata { storage_id: None, is_ephemeral: Some(false), folio: Some(folio_core::sync::FOLIO_EXTENSION_VERSION) };
     let (out, mut from_docs) = mpsc::unbounded_channel();

@@ -3,7 +3,8 @@
 //! One connection task per socket (`connection.rs`) drives `folio-core`'s
 //! sans-IO [`ServerPeer`](folio_core::sync::ServerPeer): frames in, effects
 //! out. It authenticates once, at the upgrade (session cookie, or `?token=`
-//! through [`PolicyHub::resolve_token`](crate::policy::PolicyHub::resolve_token)),
+//! through [`PolicyHub::resolve_token`](crate::policy::PolicyHub::resolve_token);
+//! a cookie upgrade only from Folio's own origin, see `routes/sync.rs`),
 //! checks read access before handing anything to a document actor
 //! ([`crate::docs`]), and re-checks whenever the [`PolicyHub`](crate::policy::PolicyHub)
 //! says access may have changed:

@@ -20,6 +20,8 @@
 //! * [`Engine::visible`] starts from the principal's grants (subject index), keeps
 //!   those in force, and collects their subtrees once each.
 //! * [`Engine::next_change`] scans the principal's grants for the next start or end.
+//! * [`Engine::holds_above_read`] asks whether the principal may do more than
+//!   read anywhere in a subtree (for the sync mode), from the subject index.
 //! * [`Engine::explain`] walks the ancestors like `check`, but keeps every grant
 //!   that concerns the principal and says why it did or did not count.
 //!
@@ -46,6 +48,7 @@
 //! assert_eq!(engine.next_change(&bram, Timestamp(0)), Some(Timestamp(1000)));
 //! ```
 
+mod above_read;
 mod admin;
 mod eval;
 mod explain;
