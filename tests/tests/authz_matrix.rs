@@ -301,7 +301,11 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/portfolios/{p}/access", Empty, None, "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
         r(Method::POST, "/api/portfolios/{p}/access", J(json!({"node": "c1", "role": "mentor", "level": "read"})), None, "201 403 403 403 403 403 404 403 403 401 401 401 401 401 401 404"),
         r(Method::DELETE, "/api/portfolios/{p}/access/{id}", Empty, Some(Fresh::Grant), "204 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
-        r(Method::GET, "/api/orgs/{org}/members", Empty, None, "200 200 200 403 403 200 200 200 403 401 401 401 401 401 401 200"),
+        r(Method::PATCH, "/api/portfolios/{p}/access/{id}", J(json!({"level": "comment"})), Some(Fresh::Grant), "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
+        // Organisations: administrators and members of the organisation (owner); other members get the 404 of an unknown one.
+        r(Method::GET, "/api/orgs", Empty, None, "200 200 200 403 403 200 200 200 403 401 401 401 401 401 401 200"),
+        r(Method::GET, "/api/orgs/{org}/members", Empty, None, "200 404 404 403 403 404 404 404 403 401 401 401 401 401 401 200"),
+        r(Method::GET, "/api/me/shares", Empty, None, "200 200 200 200 200 200 200 200 200 401 401 401 401 401 401 200"),
         r(Method::POST, "/api/portfolios/{p}/access-requests", J(json!({"node": "c2", "message": "may I?"})), None, "202 202 202 202 202 202 202 202 202 401 401 401 401 401 401 202"),
         r(Method::GET, "/api/portfolios/{p}/access-requests", Empty, None, "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
         r(Method::POST, "/api/portfolios/{p}/access-requests/{id}/approve", Empty, Some(Fresh::Request), "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
