@@ -101,6 +101,19 @@ export const paths = {
   requests: (id: string) => `/api/portfolios/${p(id)}/access-requests`,
   decide: (id: string, req: number, how: 'approve' | 'decline') => `/api/portfolios/${p(id)}/access-requests/${req}/${how}`,
   members: (org: number, role?: string) => `/api/orgs/${org}/members${role ? `?role=${p(role)}` : ''}`,
+  orgs: '/api/orgs',
+  shares: '/api/me/shares',
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
 };
+
+/** `GET /api/me/shares`: one portfolio shared with me. */
+export interface SharedPortfolio {
+  portfolio: string; title: string; level: string | null; roles: string[];
+  owner: { id: number; name: string }; shared_by: { id: number; name: string };
+  until: number | null; may_leave: boolean;
+}
+/** `GET /api/orgs`: an organisation I may pick people from. */
+export interface OrgView { id: number; name: string; roles: string[]; my_roles: string[] }
+/** `PATCH /api/portfolios/{p}/access/{grant}` body; absent fields stay, `null` clears a date. */
+export interface GrantEdit { level?: string; may_share?: boolean; hide_feedback?: boolean; start?: number | null; end?: number | null }

@@ -179,6 +179,17 @@ const en = {
   err_unknown: 'Something went wrong.',
   accessLost: 'You no longer have access to this portfolio.',
   notFoundTitle: 'Page not found',
+  // accounts: shares, organisations, grant editing
+  yourLevel: 'Your access',
+  editGrant: 'Edit',
+  grantSaved: 'Access changed.',
+  startDate: 'Start date',
+  chooseOrganisation: 'Organisation',
+  anyRole: 'Any role',
+  noOrganisations: 'You belong to no organisation, so there is nobody to pick from.',
+  err_managed_elsewhere: 'This access belongs to an invitation or a share link: change it there.',
+  err_nothing_to_leave: 'Your access comes from your organisation or role, not from you personally. Ask the owner to change it.',
+  err_owner_cannot_leave: 'The owner always keeps their portfolio.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -359,6 +370,17 @@ const nl: Record<Key, string> = {
   err_unknown: 'Er ging iets mis.',
   accessLost: 'Je hebt geen toegang meer tot dit portfolio.',
   notFoundTitle: 'Pagina niet gevonden',
+  // accounts: shares, organisations, grant editing
+  yourLevel: 'Jouw toegang',
+  editGrant: 'Wijzigen',
+  grantSaved: 'Toegang gewijzigd.',
+  startDate: 'Begindatum',
+  chooseOrganisation: 'Organisatie',
+  anyRole: 'Elke rol',
+  noOrganisations: 'Je hoort bij geen organisatie, dus er is niemand om uit te kiezen.',
+  err_managed_elsewhere: 'Deze toegang hoort bij een uitnodiging of een deellink: wijzig hem daar.',
+  err_nothing_to_leave: 'Je toegang komt van je organisatie of rol, niet van jou persoonlijk. Vraag de eigenaar om die te wijzigen.',
+  err_owner_cannot_leave: 'De eigenaar houdt altijd het eigen portfolio.',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };
