@@ -2,9 +2,10 @@
 //! step of skew either way), with recovery codes.
 //!
 //! - `POST /api/account/totp` starts (or restarts) an enrolment: a fresh
-//!   160-bit secret, answered as base32 and as an `otpauth://` URI for an
-//!   authenticator app. No QR image: totp-rs's `qr` feature needs crates this
-//!   build does not have offline, so the web app draws the QR from the URI.
+//!   160-bit secret, answered as base32, as an `otpauth://` URI for an
+//!   authenticator app, and as that URI drawn as a QR code in SVG (the
+//!   `qrcode` crate, error correction M, no image codecs; SVG scales sharply
+//!   and the web app shows it as an image without drawing anything itself).
 //! - `POST /api/account/totp/confirm {code}` proves the app has the secret and
 //!   enables the factor; the answer holds 10 recovery codes, shown this once
 //!   and stored as SHA-256 only.
@@ -290,8 +291,23 @@ async fn verify(
 pub struct Enrolment {
     /// The secret, base32 (to type into an app by hand).
     pub secret: String,
-    /// `otpauth://totp/Folio:…?secret=…&issuer=Folio` (draw it as a QR code).
+    /// `otpauth://totp/Folio:…?secret=…&issuer=Folio`.
     pub otpauth_uri: String,
+    /// `otpauth_uri` as a QR code: a standalone SVG document (black on white, with its quiet zone).
+    pub qr_svg: String,
+}
+
+/// `data` as a QR code in SVG, at least 240 px square with the quiet zone.
+pub fn qr_svg(data: &str) -> Result<String, qrcode::types::QrError> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build())
 }
 
 /// Starts (or restarts) a TOTP enrolment for the signed-in account.
@@ -320,6 +336,7 @@ pub async fn enrol(
         StatusCode::CREATED,
         Json(Enrolment {
             secret: t.secret().to_base32(),
+            qr_svg: qr_svg(&uri).map_err(|e| ApiError::internal(&e))?,
             otpauth_uri: uri,
         }),
     ))
