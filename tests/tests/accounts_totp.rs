@@ -25,9 +25,13 @@ async fn enrol(server: &TestServer, client: &reqwest::Client, csrf: &str) -> Enr
     let uri = e["otpauth_uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/Folio:") && uri.contains(&format!("secret={secret}")) && uri.contains("issuer=Folio"), "{uri}");
     assert_eq!(read_qr(e["qr_svg"].as_str().unwrap()), uri, "the QR code holds exactly the URI");
+    let status: serde_json::Value = client.get(server.url("/api/account/totp")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status, json!({"enabled": false, "pending": true, "recovery_codes_left": 0}));
     let code = code_at(&secret, server.clock.now()).unwrap();
     let r = post(server, client, csrf, "/api/account/totp/confirm", json!({"code": code})).await;
     assert_eq!(r.status(), 200);
+    let status: serde_json::Value = client.get(server.url("/api/account/totp")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status, json!({"enabled": true, "pending": false, "recovery_codes_left": 10}));
     let codes: serde_json::Value = r.json().await.unwrap();
     let recovery: Vec<String> = codes["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     assert_eq!(recovery.len(), 10);

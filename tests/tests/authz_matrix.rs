@@ -313,6 +313,7 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/external/code", J(json!({"invitation": "fi_unknown"})), None, "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
         r(Method::POST, "/api/external/session", J(json!({"invitation": "fi_unknown", "code": "123456"})), None, "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
         r(Method::PATCH, "/api/account", J(json!({"lang": "nl"})), None, "200 200 200 200 200 200 200 200 200 401 401 401 401 401 401 200"),
+        r(Method::GET, "/api/account/totp", Empty, None, "200 200 200 200 200 200 200 200 200 401 401 401 401 401 401 200"),
         r(Method::POST, "/api/account/totp", J(json!({})), None, "201 201 201 201 201 201 201 201 201 401 401 401 401 401 401 201"),
         r(Method::POST, "/api/account/totp/confirm", J(json!({"code": "000000"})), None, "400 400 400 400 400 400 400 400 400 401 401 401 401 401 401 400"),
         r(Method::DELETE, "/api/account/totp", J(json!({"code": "000000"})), None, "409 409 409 409 409 409 409 409 409 401 401 401 401 401 401 409"),

@@ -10,6 +10,8 @@
 //!   enables the factor; the answer holds 10 recovery codes, shown this once
 //!   and stored as SHA-256 only.
 //! - `DELETE /api/account/totp {code | recovery_code}` disables it.
+//! - `GET /api/account/totp` says whether it is enabled (or an enrolment is
+//!   pending) and how many recovery codes are left; never the secret.
 //! - Signing in (`POST /api/session`) with a correct password for an enrolled
 //!   account answers `{ "second_factor": "totp", "pending": … }` instead of a
 //!   session; `POST /api/session/totp {pending, code | recovery_code}` finishes
@@ -400,6 +402,27 @@ pub async fn confirm(
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
     }))
+}
+
+/// Whether the second factor is on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpStatus {
+    /// Signing in asks for a code.
+    pub enabled: bool,
+    /// An enrolment was started and not confirmed yet.
+    pub pending: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+}
+
+/// The signed-in account's second factor.
+#[utoipa::path(get, path = "/api/account/totp", tag = "account", security(("session" = [])),
+    responses((status = 200, body = TotpStatus), (status = 401, body = ErrorBody)))]
+pub async fn status(State(state): State<AppState>, auth: Authenticated) -> Result<Json<TotpStatus>, ApiError> {
+    let record = state.storage().totp(auth.user.id).await?;
+    let enabled = record.as_ref().is_some_and(|r| r.enabled_at.is_some());
+    let left = if enabled { state.storage().recovery_codes_left(auth.user.id).await? } else { 0 };
+    Ok(Json(TotpStatus { enabled, pending: record.is_some() && !enabled, recovery_codes_left: left }))
 }
 
 /// Disables the second factor; needs a current code or a recovery code.

@@ -75,6 +75,7 @@ impl Modify for Security {
         crate::accounts::external::sign_in,
         described::me,
         crate::accounts::profile::edit,
+        crate::accounts::totp::status,
         crate::accounts::totp::enrol,
         crate::accounts::totp::confirm,
         crate::accounts::totp::disable,
