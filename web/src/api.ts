@@ -103,6 +103,8 @@ export const paths = {
   members: (org: number, role?: string) => `/api/orgs/${org}/members${role ? `?role=${p(role)}` : ''}`,
   orgs: '/api/orgs',
   shares: '/api/me/shares',
+  totp: '/api/account/totp',
+  totpConfirm: '/api/account/totp/confirm',
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
 };
@@ -117,3 +119,7 @@ export interface SharedPortfolio {
 export interface OrgView { id: number; name: string; roles: string[]; my_roles: string[] }
 /** `PATCH /api/portfolios/{p}/access/{grant}` body; absent fields stay, `null` clears a date. */
 export interface GrantEdit { level?: string; may_share?: boolean; hide_feedback?: boolean; start?: number | null; end?: number | null }
+/** `GET /api/account/totp`. */
+export interface TotpStatus { enabled: boolean; pending: boolean; recovery_codes_left: number }
+/** `POST /api/account/totp`: a new secret, its otpauth URI and that URI as an SVG QR code. */
+export interface TotpEnrolment { secret: string; otpauth_uri: string; qr_svg: string }

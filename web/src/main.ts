@@ -11,6 +11,7 @@ import { linkView } from './views/link';
 import { notFoundView } from './views/notfound';
 import { portfolioView } from './views/portfolio';
 import { reviewerView } from './views/reviewer';
+import { securityView } from './views/security';
 import { shareView } from './views/share';
 import { signInView } from './views/signin';
 
@@ -23,6 +24,7 @@ const views: Record<Route['name'], View> = {
   portfolio: portfolioView,
   share: shareView,
   access: accessView,
+  security: securityView,
   notFound: notFoundView,
 };
 

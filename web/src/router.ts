@@ -11,6 +11,7 @@ export type Route =
   | { name: 'portfolio'; id: string; node?: string }
   | { name: 'share'; id: string; node?: string }
   | { name: 'access'; id: string }
+  | { name: 'security' }
   | { name: 'notFound'; path: string };
 
 const seg = (s: string) => decodeURIComponent(s);
@@ -33,6 +34,7 @@ export function parseRoute(path: string): Route {
       if (parts[1] && parts[2] === 'share') return { name: 'share', id: seg(parts[1]), node };
       if (parts[1] && parts[2] === 'access') return { name: 'access', id: seg(parts[1]) };
       break;
+    case 'account': if (parts[1] === 'security' && parts.length === 2) return { name: 'security' }; break;
   }
   return { name: 'notFound', path: p };
 }
@@ -49,6 +51,7 @@ export function href(r: Route): string {
     case 'portfolio': return withNode(`#/p/${enc(r.id)}`, r.node);
     case 'share': return withNode(`#/p/${enc(r.id)}/share`, r.node);
     case 'access': return `#/p/${enc(r.id)}/access`;
+    case 'security': return '#/account/security';
     case 'notFound': return `#${r.path}`;
   }
 }

@@ -70,7 +70,10 @@ export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
     }
     return card;
   });
-  return h('div', { class: 'dashboard' }, msg.el, section,
+  const account = me.kind === 'member'
+    ? h('p', { class: 'account-links' }, h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')))
+    : null;
+  return h('div', { class: 'dashboard' }, msg.el, account, section,
     h('section', { 'aria-labelledby': 'shared-title' }, h('h2', { id: 'shared-title' }, t('sharedWithMe')),
       sharedRows.length ? h('ul', { class: 'cards', 'aria-label': t('sharedWithMe') }, ...sharedRows) : h('p', {}, t('nothingYet'))));
 }
