@@ -328,6 +328,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/v1/users", Empty, None, "401 401 401 401 401 401 401 401 401 401 200 403 401 401 401 401"),
         r(Method::GET, "/api/v1/tokens", Empty, None, "401 401 401 401 401 401 401 401 401 401 200 403 401 401 401 401"),
         r(Method::POST, "/api/v1/tokens", J(json!({"name": "sub", "days": 1})), None, "401 401 401 401 401 401 401 401 401 401 201 403 401 401 401 401"),
+        // Neither token has `portfolios` edit: refused before the document is looked up (tokens_edits.rs covers the rest).
+        r(Method::POST, "/api/v1/documents/{p}/edits", J(json!({"op": "set_metadata", "title": "My year", "description": ""})), None, "401 401 401 401 401 401 401 401 401 401 403 403 401 401 401 401"),
         r(Method::DELETE, "/api/portfolios/{p}/access/me", Empty, None, "409 204 204 204 204 204 404 204 204 401 401 401 401 401 401 404"),
         r(Method::DELETE, "/api/session", Empty, None, "204 204 204 204 204 204 204 204 204 401 401 401 401 401 401 204"),
         r(Method::POST, "/api/session", J(json!({"email": "probe@uni.nl", "password": "pw-probe-123"})), None, "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),

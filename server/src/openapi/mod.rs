@@ -120,6 +120,7 @@ impl Modify for Security {
         crate::tokens::v1::users,
         crate::tokens::v1::tokens,
         crate::tokens::v1::create_token,
+        crate::tokens::edits::apply,
     ),
     components(schemas(ErrorBody, ErrorDetail, described::SecondFactorNeeded)),
     tags(
