@@ -318,6 +318,7 @@ fn rows() -> Vec<Row> {
         r(Method::POST, "/api/account/totp/confirm", J(json!({"code": "000000"})), None, "400 400 400 400 400 400 400 400 400 401 401 401 401 401 401 400"),
         r(Method::DELETE, "/api/account/totp", J(json!({"code": "000000"})), None, "409 409 409 409 409 409 409 409 409 401 401 401 401 401 401 409"),
         r(Method::GET, "/api/admin/outbox", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 200"),
+        r(Method::GET, "/api/admin/service-users", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 200"),
         r(Method::POST, "/api/admin/service-users", J(json!({"email": "x@svc.uni.nl", "display_name": "X"})), None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 201"),
         r(Method::POST, "/api/admin/tokens", J(json!({"user": 0, "name": "t"})), None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 400"),
         r(Method::GET, "/api/admin/tokens", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 200"),

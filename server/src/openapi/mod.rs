@@ -111,6 +111,7 @@ impl Modify for Security {
         crate::sharing::requests::decline,
         crate::admin::web::outbox,
         crate::tokens::admin::create_service_user,
+        crate::tokens::admin::list_service_users,
         crate::tokens::admin::create,
         crate::tokens::admin::list,
         crate::tokens::admin::rotate,

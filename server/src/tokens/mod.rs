@@ -10,7 +10,7 @@
 //!
 //! | route | file |
 //! |---|---|
-//! | `POST /api/admin/service-users`, `GET/POST /api/admin/tokens`, `POST /api/admin/tokens/{id}/rotate`, `DELETE /api/admin/tokens/{id}` | [`admin`] |
+//! | `GET/POST /api/admin/service-users`, `GET/POST /api/admin/tokens`, `POST /api/admin/tokens/{id}/rotate`, `DELETE /api/admin/tokens/{id}` | [`admin`] |
 //! | `GET /api/v1/portfolios`, `GET /api/v1/portfolios/{p}/feedback`, `GET /api/v1/users`, `GET/POST /api/v1/tokens` | [`v1`] |
 //! | `POST /api/v1/documents/{doc}/edits` (typed edits through the guard) | [`edits`] |
 //!
@@ -52,7 +52,7 @@ use crate::state::AppState;
 /// The token routes, nested under `/api`.
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/admin/service-users", post(admin::create_service_user)),
+        ("/admin/service-users", post(admin::create_service_user).get(admin::list_service_users)),
         ("/admin/tokens", post(admin::create).get(admin::list)),
         ("/admin/tokens/{id}/rotate", post(admin::rotate)),
         ("/admin/tokens/{id}", delete(admin::revoke)),
