@@ -105,6 +105,10 @@ export const paths = {
   shares: '/api/me/shares',
   totp: '/api/account/totp',
   totpConfirm: '/api/account/totp/confirm',
+  serviceUsers: '/api/admin/service-users',
+  tokens: '/api/admin/tokens',
+  rotateToken: (id: string) => `/api/admin/tokens/${p(id)}/rotate`,
+  token: (id: string) => `/api/admin/tokens/${p(id)}`,
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
 };
@@ -123,3 +127,16 @@ export interface GrantEdit { level?: string; may_share?: boolean; hide_feedback?
 export interface TotpStatus { enabled: boolean; pending: boolean; recovery_codes_left: number }
 /** `POST /api/account/totp`: a new secret, its otpauth URI and that URI as an SVG QR code. */
 export interface TotpEnrolment { secret: string; otpauth_uri: string; qr_svg: string }
+/** API token categories and reaches (`folio_core::access::TokenScopes`). */
+export const TOKEN_CATEGORIES = ['portfolios', 'feedback', 'users', 'tokens', 'settings', 'roles'] as const;
+export type TokenCategory = (typeof TOKEN_CATEGORIES)[number];
+export const SCOPES = ['none', 'own', 'related', 'all'] as const;
+export type ScopeName = (typeof SCOPES)[number];
+export type TokenScopes = Partial<Record<TokenCategory, { view?: ScopeName; edit?: ScopeName }>>;
+export interface ServiceUser { id: number; email: string; display_name: string; kind: 'service' }
+export interface TokenView {
+  id: string; user: number; name: string; scopes: TokenScopes; expires_at: number | null; state: string;
+  created_at: number; created_by: number | null; last_used_at: number | null; revoked_at: number | null; replaced_by: string | null;
+}
+/** A token and its secret, shown once. */
+export interface CreatedToken { token: TokenView; secret: string }

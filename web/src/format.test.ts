@@ -4,6 +4,7 @@ import { messages } from './i18n';
 import { errorKey } from './errors';
 import { treeOf } from './components/outline';
 import { dateInput, editable, grantEdit, startOfDay } from './views/access';
+import { scopesFrom, scopesSummary } from './views/tokens';
 
 describe('formatting', () => {
   const at = Date.UTC(2025, 2, 14, 9, 30);
@@ -85,5 +86,17 @@ describe('access management', () => {
     expect(dateInput(null)).toBe('');
     expect(grantEdit({ ...g, start }, { ...same, start: '' })).toEqual({ start: null });
     expect(startOfDay('not a date')).toBeNull();
+  });
+});
+
+describe('API tokens', () => {
+  it('summarises scopes per category and leaves out what gives nothing', () => {
+    expect(scopesSummary({})).toBe('—');
+    expect(scopesSummary({ portfolios: { view: 'own', edit: 'none' }, users: { view: 'all' } })).toBe('portfolios: view own · users: view all');
+    expect(scopesSummary({ feedback: { view: 'none', edit: 'related' } })).toBe('feedback: edit related');
+  });
+  it('builds the scopes body from the form, without empty categories', () => {
+    expect(scopesFrom({ 'portfolios.view': 'all', 'portfolios.edit': 'none', 'users.view': 'none', 'users.edit': 'none' })).toEqual({ portfolios: { view: 'all', edit: 'none' } });
+    expect(scopesFrom({})).toEqual({});
   });
 });

@@ -14,6 +14,7 @@ import { reviewerView } from './views/reviewer';
 import { securityView } from './views/security';
 import { shareView } from './views/share';
 import { signInView } from './views/signin';
+import { tokensView } from './views/tokens';
 
 const views: Record<Route['name'], View> = {
   home: dashboardView,
@@ -25,6 +26,7 @@ const views: Record<Route['name'], View> = {
   share: shareView,
   access: accessView,
   security: securityView,
+  tokens: tokensView,
   notFound: notFoundView,
 };
 

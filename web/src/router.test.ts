@@ -7,7 +7,7 @@ describe('router', () => {
     { name: 'invite', secret: 'fi_abc' }, { name: 'link', secret: 'fl_abc' }, { name: 'view', token: 'fl_a/b' },
     { name: 'portfolio', id: 'P1' }, { name: 'portfolio', id: 'P1', node: 'c 1' },
     { name: 'share', id: 'P1' }, { name: 'share', id: 'P1', node: 'n' }, { name: 'access', id: 'P1' },
-    { name: 'security' },
+    { name: 'security' }, { name: 'tokens' },
   ];
   it('parses every address it makes', () => {
     for (const r of cases) expect(parseRoute(href(r))).toEqual(r);

@@ -12,6 +12,7 @@ export type Route =
   | { name: 'share'; id: string; node?: string }
   | { name: 'access'; id: string }
   | { name: 'security' }
+  | { name: 'tokens' }
   | { name: 'notFound'; path: string };
 
 const seg = (s: string) => decodeURIComponent(s);
@@ -35,6 +36,7 @@ export function parseRoute(path: string): Route {
       if (parts[1] && parts[2] === 'access') return { name: 'access', id: seg(parts[1]) };
       break;
     case 'account': if (parts[1] === 'security' && parts.length === 2) return { name: 'security' }; break;
+    case 'admin': if (parts[1] === 'tokens' && parts.length === 2) return { name: 'tokens' }; break;
   }
   return { name: 'notFound', path: p };
 }
@@ -52,6 +54,7 @@ export function href(r: Route): string {
     case 'share': return withNode(`#/p/${enc(r.id)}/share`, r.node);
     case 'access': return `#/p/${enc(r.id)}/access`;
     case 'security': return '#/account/security';
+    case 'tokens': return '#/admin/tokens';
     case 'notFound': return `#${r.path}`;
   }
 }

@@ -71,7 +71,10 @@ export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
     return card;
   });
   const account = me.kind === 'member'
-    ? h('p', { class: 'account-links' }, h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')))
+    ? h('p', { class: 'account-links' },
+      h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')),
+      me.is_admin ? ' · ' : null,
+      me.is_admin ? h('a', { id: 'open-tokens', href: href({ name: 'tokens' }) }, t('apiTokens')) : null)
     : null;
   return h('div', { class: 'dashboard' }, msg.el, account, section,
     h('section', { 'aria-labelledby': 'shared-title' }, h('h2', { id: 'shared-title' }, t('sharedWithMe')),
