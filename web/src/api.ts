@@ -79,7 +79,7 @@ export interface GrantView {
 export interface AccessList { owner: number; grants: GrantView[]; roles: { user: number; role: string }[] }
 export interface AccessRequest {
   id: number; portfolio: string; node: string; requester: number; level: string; message: string;
-  status: string; created_at: number; decided_at: number | null; grant: number | null;
+  status: string; created_at: number; decided_at: number | null; grant: number | null; requester_name?: string;
 }
 export interface Person { id: number; display_name: string; role: string }
 export interface ShareButton { index: number; labels: { text: string; lang: string }[]; level: number; asks_email: boolean }

@@ -109,7 +109,7 @@ function requestList(ctx: Ctx, id: string, list: AccessRequest[], msg: ReturnTyp
       });
       return b;
     };
-    return [`#${r.requester}`, t(levelKey(r.level)), r.message || '—', formatDate(r.created_at, lang), h('div', { class: 'row-actions' }, decide('approve'), decide('decline'))];
+    return [r.requester_name || `#${r.requester}`, t(levelKey(r.level)), r.message || '—', formatDate(r.created_at, lang), h('div', { class: 'row-actions' }, decide('approve'), decide('decline'))];
   }));
 }
 
