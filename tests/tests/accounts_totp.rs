@@ -1,4 +1,5 @@
-//! The TOTP second factor: enrolment with an otpauth URI, confirmation with
+//! The TOTP second factor: enrolment with an otpauth URI and its QR code
+//! (read back with a QR decoder), confirmation with
 //! recovery codes shown once, sign-in asking for the second factor, each time
 //! step accepted once, progressive lock-out of wrong codes, disabling.
 
@@ -23,13 +24,46 @@ async fn enrol(server: &TestServer, client: &reqwest::Client, csrf: &str) -> Enr
     let secret = e["secret"].as_str().unwrap().to_owned();
     let uri = e["otpauth_uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/Folio:") && uri.contains(&format!("secret={secret}")) && uri.contains("issuer=Folio"), "{uri}");
+    assert_eq!(read_qr(e["qr_svg"].as_str().unwrap()), uri, "the QR code holds exactly the URI");
+    let status: serde_json::Value = client.get(server.url("/api/account/totp")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status, json!({"enabled": false, "pending": true, "recovery_codes_left": 0}));
     let code = code_at(&secret, server.clock.now()).unwrap();
     let r = post(server, client, csrf, "/api/account/totp/confirm", json!({"code": code})).await;
     assert_eq!(r.status(), 200);
+    let status: serde_json::Value = client.get(server.url("/api/account/totp")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(status, json!({"enabled": true, "pending": false, "recovery_codes_left": 10}));
     let codes: serde_json::Value = r.json().await.unwrap();
     let recovery: Vec<String> = codes["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
     assert_eq!(recovery.len(), 10);
     Enrolled { secret, recovery }
+}
+
+/// Rasterises the SVG the server draws (one white rect, then one path of
+/// `M{x} {y}h{w}v{h}H{x}V{y}` dark rectangles) and decodes it with rqrr.
+fn read_qr(svg: &str) -> String {
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg") && svg.ends_with("</svg>"), "a standalone SVG document");
+    let attr = |name: &str| -> usize {
+        let start = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (w, h) = (attr("width"), attr("height"));
+    assert!(w >= 240 && w == h, "square and large enough to scan: {w}x{h}");
+    let d_start = svg.find(" d=\"").unwrap() + 4;
+    let d = svg[d_start..].split('"').next().unwrap();
+    let mut dark = vec![false; w * h];
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        let nums: Vec<usize> = rect.split(|c: char| !c.is_ascii_digit()).filter(|n| !n.is_empty()).map(|n| n.parse().unwrap()).collect();
+        let (x, y, rw, rh) = (nums[0], nums[1], nums[2], nums[3]);
+        for yy in y..y + rh {
+            for xx in x..x + rw {
+                dark[yy * w + xx] = true;
+            }
+        }
+    }
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if dark[y * w + x] { 0 } else { 255 });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    grids[0].decode().expect("the QR code decodes").1
 }
 
 async fn password(server: &TestServer, client: &reqwest::Client) -> serde_json::Value {

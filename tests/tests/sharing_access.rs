@@ -97,6 +97,7 @@ async fn an_access_request_is_approved_by_the_owner_and_unknown_portfolios_answe
     let csrf = server.login(&owner, "olga@uni.nl", "pw-olga-123").await;
     let list: serde_json::Value = owner.get(server.url(&format!("/api/portfolios/{p}/access-requests"))).send().await.unwrap().json().await.unwrap();
     let id = list[0]["id"].as_i64().unwrap();
+    assert_eq!(list[0]["requester_name"], "tom", "who asks, by name");
     let r = post(&server, &owner, &csrf, &format!("/api/portfolios/{p}/access-requests/{id}/approve"), json!({})).await;
     assert_eq!(r.status(), 200);
     let principal = server.state.policy().principal_for_user(tom.id).await.unwrap();

@@ -41,6 +41,9 @@ async fn an_administrator_makes_a_token_that_is_shown_once_stored_hashed_and_aud
     assert_eq!(list[0]["scopes"]["users"]["view"], "own");
     assert_eq!(list[0]["expires_at"], json!(folio_tests::START.millis() + 30 * 86_400_000));
 
+    let services: serde_json::Value = admin.get(server.url("/api/admin/service-users")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(services, json!([{"id": svc, "email": "export@svc.uni.nl", "display_name": "Grades export", "kind": "service"}]), "service users only, no people");
+
     let me: serde_json::Value = bearer_get(&server, &secret, "/api/v1/users").await.json().await.unwrap();
     assert_eq!(me.as_array().unwrap().len(), 1, "own = the service user only");
     assert_eq!(me[0]["kind"], "service");

@@ -151,7 +151,7 @@ test('a level-4 link opens a read-only view without login, offering no way to wr
   await page.close();
 });
 
-test('access management: grants with source and level; add people from an organisation, set a revocation date, organisation rules, revoke; the grantee removes their own access', { timeout: 30_000 }, async () => {
+test('access management: grants with source, level and names; add people from an organisation, edit a grant and set a revocation date, organisation rules, revoke; the grantee sees who shared until when and removes their own access', { timeout: 30_000 }, async () => {
   const org = /organisation (\d+)/.exec(await admin(server, 'org', 'create', '--name', 'Northside Hospital'))[1];
   await admin(server, 'user', 'create', '--email', 'tess@northside.example', '--name', 'Tess Teacher', '--password', 'correct horse battery staple');
   await admin(server, 'org', 'add-member', '--org', 'Northside Hospital', '--email', 'tess@northside.example', '--role', 'teacher');
@@ -164,25 +164,37 @@ test('access management: grants with source and level; add people from an organi
   await page.waitForSelector('table.grants td:has-text("invitation")');
   assert.match(await page.textContent('table.grants'), /Comment/);
 
-  // Add a person picked from the organisation's teachers.
-  await page.fill('#people-org', org);
-  await page.fill('#people-role', 'teacher');
+  // Add a person picked from the organisation's teachers (organisations and roles come from the server).
+  await page.selectOption('#people-org', org);
+  await page.selectOption('#people-role', 'teacher');
   await page.click('#people-find');
   await page.check('#people-list input[name=person]');
   await page.selectOption('#people-level', 'comment');
   await page.click('#people-add');
   await page.waitForSelector('table.grants td:has-text("given directly")');
 
-  // An automatic revocation date on that grant.
+  // The grant names the person, not their account number.
   const row = page.locator('table.grants tbody tr', { hasText: 'given directly' });
-  await row.locator('input[type=date]').fill('2099-12-31');
+  assert.match(await row.textContent(), /Tess Teacher/);
+  // An automatic revocation date on that grant.
+  await row.locator('summary').click();
+  await row.locator('input[data-end-grant]').fill('2099-12-31');
   await row.getByRole('button', { name: 'Save' }).click();
   await page.waitForSelector('[role=status]:has-text("Revocation date set")');
   await page.waitForSelector('table.grants tr:has-text("given directly"):has-text("2099")');
+  // Edit its level and let her share it on.
+  const again = page.locator('table.grants tbody tr', { hasText: 'given directly' });
+  await again.locator('summary').click();
+  await again.locator('select').selectOption('write');
+  await again.getByLabel('May share').check();
+  await screenshot(page, 'app-access-edit-grant');
+  await again.getByRole('button', { name: 'Save' }).click();
+  await page.waitForSelector('[role=status]:has-text("Access changed")');
+  await page.waitForSelector('table.grants tr:has-text("given directly"):has-text("Write")');
 
   // An organisation rule for present and future teachers, then revoke it.
-  await page.fill('#rule-org', org);
-  await page.fill('#rule-role', 'teacher');
+  await page.selectOption('#rule-org', org);
+  await page.selectOption('#rule-role', 'teacher');
   await page.click('#rule-add');
   await page.waitForSelector('table.grants td:has-text("organisation rule")');
   await screenshot(page, 'app-access');
@@ -199,6 +211,11 @@ test('access management: grants with source and level; add people from an organi
   tp.on('dialog', (d) => d.accept());
   await signIn(tp, 'tess@northside.example', 'correct horse battery staple');
   await tp.waitForSelector('ul[aria-label="Shared with me"] a:has-text("Managed portfolio")');
+  const card = tp.locator('ul[aria-label="Shared with me"] li', { hasText: 'Managed portfolio' });
+  assert.match(await card.locator('dd.level').textContent(), /Write/);
+  assert.match(await card.locator('dd.until').textContent(), /2099/);
+  const by = await card.locator('dd.shared-by').textContent();
+  assert.ok(by && !by.includes('#'), `who shared it is named: ${by}`);
   await screenshot(tp, 'app-dashboard-shared');
   await tp.click('ul[aria-label="Shared with me"] button:has-text("Remove my access")');
   await tp.waitForSelector('[role=status]:has-text("Your access was removed")');

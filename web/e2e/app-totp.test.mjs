@@ -1,11 +1,13 @@
 // Sign-in with a TOTP second factor: the password step, then the code step
-// the server asks for. The account is enrolled through the API; the codes are
-// computed here (RFC 6238, SHA-1, 6 digits, 30 s).
+// the server asks for; and enrolling on the security screen (the server's QR
+// code and URI, a wrong and a right code, the recovery codes shown once,
+// signing in with one, turning it off). The codes are computed here (RFC
+// 6238, SHA-1, 6 digits, 30 s).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { launchBrowser, screenshot, startServer } from './harness.mjs';
-import { admin, openApp } from './app-helpers.mjs';
+import { admin, openApp, signIn } from './app-helpers.mjs';
 
 function base32(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -69,5 +71,71 @@ test('an enrolled account is asked for its code after the password, and a wrong 
   await page.fill('#totp-code', totp(secret.secret, Date.now() + 30_000));
   await page.keyboard.press('Enter');
   await page.waitForSelector('#mine-title');
+  await context.close();
+});
+
+test('enrolling on the security screen: QR code and URI, a code from the app, recovery codes once; one signs in; turning it off', { timeout: 45_000 }, async () => {
+  const email = 'vera@school.example';
+  const password = 'correct horse battery staple';
+  await admin(server, 'user', 'create', '--email', email, '--name', 'Vera Verified', '--password', password);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openApp(context, server);
+  await signIn(page, email, password);
+  await page.click('#open-security');
+  await page.waitForSelector('#totp-state:has-text("off")');
+  await page.click('#totp-start');
+
+  // The QR image is the server's SVG and it loads; the URI and the key are beside it.
+  await page.waitForSelector('#totp-qr');
+  const qr = await page.$eval('#totp-qr', (img) => ({ w: img.naturalWidth, h: img.naturalHeight, done: img.complete, src: img.src.slice(0, 27) }));
+  assert.equal(qr.src, 'data:image/svg+xml;charset=');
+  assert.ok(qr.done && qr.w >= 240 && qr.w === qr.h, `the QR code renders: ${JSON.stringify(qr)}`);
+  const uri = await page.textContent('#totp-uri');
+  const secret = await page.textContent('#totp-secret');
+  assert.match(uri, /^otpauth:\/\/totp\/Folio:vera%40school\.example\?/);
+  assert.ok(uri.includes(`secret=${secret}`), uri);
+  await screenshot(page, 'app-totp-enrol');
+
+  // A wrong code is explained and changes nothing; the right one turns it on.
+  const now = Date.now();
+  const wrong = ['000000', '111111'].find((c) => c !== totp(secret, now) && c !== totp(secret, now - 30_000) && c !== totp(secret, now + 30_000));
+  await page.fill('#totp-confirm-code', wrong);
+  await page.click('#totp-verify');
+  await page.waitForSelector('[role=alert]:has-text("not right")');
+  await page.fill('#totp-confirm-code', totp(secret, Date.now()));
+  await page.click('#totp-verify');
+  await page.waitForSelector('#recovery-codes li');
+  const codes = await page.$$eval('#recovery-codes li', (lis) => lis.map((li) => li.textContent.trim()));
+  assert.equal(codes.length, 10);
+  assert.equal(new Set(codes).size, 10, 'ten different codes');
+  await screenshot(page, 'app-totp-recovery-codes');
+  await page.click('#totp-done');
+  await page.waitForSelector('#totp-state:has-text("is on")');
+  assert.match(await page.textContent('#totp-panel'), /Recovery codes left: 10/);
+  // Shown once: coming back shows no codes.
+  await page.reload();
+  await page.waitForSelector('#totp-state:has-text("is on")');
+  assert.equal(await page.$('#recovery-codes'), null);
+
+  // Signing in again asks for the second factor; a recovery code works.
+  await page.click('#sign-out');
+  await page.waitForSelector('#signin-title');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('form button[type=submit]');
+  await page.waitForSelector('#totp-title');
+  await page.getByText('Use a recovery code instead').click();
+  await page.fill('#recovery-code', codes[0]);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#mine-title');
+
+  // Turning it off needs a code; afterwards sign-in needs only the password.
+  await page.click('#open-security');
+  await page.waitForSelector('#totp-state:has-text("is on")');
+  assert.match(await page.textContent('#totp-panel'), /Recovery codes left: 9/);
+  await page.fill('#totp-off-code', codes[1]);
+  await page.click('#totp-disable');
+  await page.waitForSelector('[role=status]:has-text("now off")');
+  await page.waitForSelector('#totp-state:has-text("off")');
   await context.close();
 });

@@ -79,7 +79,7 @@ export interface GrantView {
 export interface AccessList { owner: number; grants: GrantView[]; roles: { user: number; role: string }[] }
 export interface AccessRequest {
   id: number; portfolio: string; node: string; requester: number; level: string; message: string;
-  status: string; created_at: number; decided_at: number | null; grant: number | null;
+  status: string; created_at: number; decided_at: number | null; grant: number | null; requester_name?: string;
 }
 export interface Person { id: number; display_name: string; role: string }
 export interface ShareButton { index: number; labels: { text: string; lang: string }[]; level: number; asks_email: boolean }
@@ -101,6 +101,42 @@ export const paths = {
   requests: (id: string) => `/api/portfolios/${p(id)}/access-requests`,
   decide: (id: string, req: number, how: 'approve' | 'decline') => `/api/portfolios/${p(id)}/access-requests/${req}/${how}`,
   members: (org: number, role?: string) => `/api/orgs/${org}/members${role ? `?role=${p(role)}` : ''}`,
+  orgs: '/api/orgs',
+  shares: '/api/me/shares',
+  totp: '/api/account/totp',
+  totpConfirm: '/api/account/totp/confirm',
+  serviceUsers: '/api/admin/service-users',
+  tokens: '/api/admin/tokens',
+  rotateToken: (id: string) => `/api/admin/tokens/${p(id)}/rotate`,
+  token: (id: string) => `/api/admin/tokens/${p(id)}`,
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
 };
+
+/** `GET /api/me/shares`: one portfolio shared with me. */
+export interface SharedPortfolio {
+  portfolio: string; title: string; level: string | null; roles: string[];
+  owner: { id: number; name: string }; shared_by: { id: number; name: string };
+  until: number | null; may_leave: boolean;
+}
+/** `GET /api/orgs`: an organisation I may pick people from. */
+export interface OrgView { id: number; name: string; roles: string[]; my_roles: string[] }
+/** `PATCH /api/portfolios/{p}/access/{grant}` body; absent fields stay, `null` clears a date. */
+export interface GrantEdit { level?: string; may_share?: boolean; hide_feedback?: boolean; start?: number | null; end?: number | null }
+/** `GET /api/account/totp`. */
+export interface TotpStatus { enabled: boolean; pending: boolean; recovery_codes_left: number }
+/** `POST /api/account/totp`: a new secret, its otpauth URI and that URI as an SVG QR code. */
+export interface TotpEnrolment { secret: string; otpauth_uri: string; qr_svg: string }
+/** API token categories and reaches (`folio_core::access::TokenScopes`). */
+export const TOKEN_CATEGORIES = ['portfolios', 'feedback', 'users', 'tokens', 'settings', 'roles'] as const;
+export type TokenCategory = (typeof TOKEN_CATEGORIES)[number];
+export const SCOPES = ['none', 'own', 'related', 'all'] as const;
+export type ScopeName = (typeof SCOPES)[number];
+export type TokenScopes = Partial<Record<TokenCategory, { view?: ScopeName; edit?: ScopeName }>>;
+export interface ServiceUser { id: number; email: string; display_name: string; kind: 'service' }
+export interface TokenView {
+  id: string; user: number; name: string; scopes: TokenScopes; expires_at: number | null; state: string;
+  created_at: number; created_by: number | null; last_used_at: number | null; revoked_at: number | null; replaced_by: string | null;
+}
+/** A token and its secret, shown once. */
+export interface CreatedToken { token: TokenView; secret: string }

@@ -3,7 +3,8 @@ import { endOfDay, formatDate, formatRelative, levelKey, linkLevelKey, pickLabel
 import { messages } from './i18n';
 import { errorKey } from './errors';
 import { treeOf } from './components/outline';
-import { regrantBody } from './views/access';
+import { dateInput, editable, grantEdit, startOfDay } from './views/access';
+import { scopesFrom, scopesSummary } from './views/tokens';
 
 describe('formatting', () => {
   const at = Date.UTC(2025, 2, 14, 9, 30);
@@ -64,14 +65,38 @@ describe('outline', () => {
 });
 
 describe('access management', () => {
-  const g = { id: 1, node: 'n', subject_label: '', source: 'direct', level: 'read', may_share: true, hide_feedback: false, start: null, end: null, condition: null, state: 'active' };
-  it('recreates user, role and organisation grants with a new end', () => {
-    expect(regrantBody({ ...g, subject: { type: 'user', id: '7' } }, 5)).toMatchObject({ users: [7], level: 'read', may_share: true, end: 5, node: 'n' });
-    expect(regrantBody({ ...g, subject: { type: 'role', role: 'peer' } }, 5)).toMatchObject({ role: 'peer' });
-    expect(regrantBody({ ...g, subject: { type: 'org', org: '3', role: 'teacher' } }, 5)).toMatchObject({ organisation: 3, org_role: 'teacher' });
+  const g = { id: 1, node: 'n', subject: { type: 'user' as const, id: '7' }, subject_label: 'Tess', source: 'direct', level: 'read', may_share: true, hide_feedback: false, start: null, end: null, condition: null, state: 'active' };
+  const same = { level: 'read', may_share: true, hide_feedback: false, start: '', end: '' };
+  it('edits grants given here, not those of invitations and links', () => {
+    expect(editable(g)).toBe(true);
+    expect(editable({ ...g, source: 'organisation-rule' })).toBe(true);
+    expect(editable({ ...g, source: 'invitation' })).toBe(false);
+    expect(editable({ ...g, source: 'share-link' })).toBe(false);
   });
-  it('leaves links, tokens and the public to their own revocation', () => {
-    expect(regrantBody({ ...g, subject: { type: 'link', id: 'x' } }, 5)).toBeNull();
-    expect(regrantBody({ ...g, subject: { type: 'public' } }, 5)).toBeNull();
+  it('sends only what changed', () => {
+    expect(grantEdit(g, same)).toEqual({});
+    expect(grantEdit(g, { ...same, level: 'write', may_share: false })).toEqual({ level: 'write', may_share: false });
+    const edit = grantEdit(g, { ...same, end: '2099-12-31' });
+    expect(Object.keys(edit)).toEqual(['end']);
+    expect(new Date(edit.end!).getFullYear()).toBe(2099);
+  });
+  it('clears a date with null and round-trips dates through the inputs', () => {
+    const start = startOfDay('2030-05-06')!;
+    expect(dateInput(start)).toBe('2030-05-06');
+    expect(dateInput(null)).toBe('');
+    expect(grantEdit({ ...g, start }, { ...same, start: '' })).toEqual({ start: null });
+    expect(startOfDay('not a date')).toBeNull();
+  });
+});
+
+describe('API tokens', () => {
+  it('summarises scopes per category and leaves out what gives nothing', () => {
+    expect(scopesSummary({})).toBe('—');
+    expect(scopesSummary({ portfolios: { view: 'own', edit: 'none' }, users: { view: 'all' } })).toBe('portfolios: view own · users: view all');
+    expect(scopesSummary({ feedback: { view: 'none', edit: 'related' } })).toBe('feedback: edit related');
+  });
+  it('builds the scopes body from the form, without empty categories', () => {
+    expect(scopesFrom({ 'portfolios.view': 'all', 'portfolios.edit': 'none', 'users.view': 'none', 'users.edit': 'none' })).toEqual({ portfolios: { view: 'all', edit: 'none' } });
+    expect(scopesFrom({})).toEqual({});
   });
 });

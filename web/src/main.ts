@@ -11,9 +11,11 @@ import { linkView } from './views/link';
 import { notFoundView } from './views/notfound';
 import { portfolioView } from './views/portfolio';
 import { reviewerView } from './views/reviewer';
+import { securityView } from './views/security';
 import { shareView } from './views/share';
 import { signInView } from './views/signin';
 import { viewAsView } from './views/viewas';
+import { tokensView } from './views/tokens';
 
 const views: Record<Route['name'], View> = {
   home: dashboardView,
@@ -25,6 +27,8 @@ const views: Record<Route['name'], View> = {
   share: shareView,
   access: accessView,
   viewAs: viewAsView,
+  security: securityView,
+  tokens: tokensView,
   notFound: notFoundView,
 };
 

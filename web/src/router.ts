@@ -12,6 +12,8 @@ export type Route =
   | { name: 'share'; id: string; node?: string }
   | { name: 'access'; id: string }
   | { name: 'viewAs'; id: string; as?: string }
+  | { name: 'security' }
+  | { name: 'tokens' }
   | { name: 'notFound'; path: string };
 
 const seg = (s: string) => decodeURIComponent(s);
@@ -35,6 +37,8 @@ export function parseRoute(path: string): Route {
       if (parts[1] && parts[2] === 'access') return { name: 'access', id: seg(parts[1]) };
       if (parts[1] && parts[2] === 'view-as') return { name: 'viewAs', id: seg(parts[1]), as: query || undefined };
       break;
+    case 'account': if (parts[1] === 'security' && parts.length === 2) return { name: 'security' }; break;
+    case 'admin': if (parts[1] === 'tokens' && parts.length === 2) return { name: 'tokens' }; break;
   }
   return { name: 'notFound', path: p };
 }
@@ -52,6 +56,8 @@ export function href(r: Route): string {
     case 'share': return withNode(`#/p/${enc(r.id)}/share`, r.node);
     case 'access': return `#/p/${enc(r.id)}/access`;
     case 'viewAs': return `#/p/${enc(r.id)}/view-as${r.as ? `?${r.as}` : ''}`;
+    case 'security': return '#/account/security';
+    case 'tokens': return '#/admin/tokens';
     case 'notFound': return `#${r.path}`;
   }
 }

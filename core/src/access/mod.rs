@@ -27,7 +27,7 @@
 //!
 //! * [`Engine`]: the indexed engine: incremental tree and grant updates,
 //!   `check`, `access`, `explain`, `visible`, `next_change`, `may_grant`,
-//!   `may_revoke`, `may_remove_role`, `feedback_visible`.
+//!   `may_revoke`, `may_edit_grant`, `may_remove_role`, `feedback_visible`.
 //! * [`reference`]: the slow, obviously correct evaluator it is tested against.
 //! * [`snapshot`]: the [`PolicySnapshot`] a client receives, and the engine it
 //!   loads from it.

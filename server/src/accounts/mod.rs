@@ -13,7 +13,7 @@ pub mod external;
 pub mod profile;
 pub mod totp;
 
-use axum::routing::{MethodRouter, patch, post};
+use axum::routing::{MethodRouter, get, patch, post};
 
 use crate::state::AppState;
 
@@ -23,7 +23,7 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/external/code", post(external::send_code)),
         ("/external/session", post(external::sign_in)),
         ("/account", patch(profile::edit)),
-        ("/account/totp", post(totp::enrol).delete(totp::disable)),
+        ("/account/totp", get(totp::status).post(totp::enrol).delete(totp::disable)),
         ("/account/totp/confirm", post(totp::confirm)),
     ]
 }

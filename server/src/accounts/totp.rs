@@ -2,13 +2,16 @@
 //! step of skew either way), with recovery codes.
 //!
 //! - `POST /api/account/totp` starts (or restarts) an enrolment: a fresh
-//!   160-bit secret, answered as base32 and as an `otpauth://` URI for an
-//!   authenticator app. No QR image: totp-rs's `qr` feature needs crates this
-//!   build does not have offline, so the web app draws the QR from the URI.
+//!   160-bit secret, answered as base32, as an `otpauth://` URI for an
+//!   authenticator app, and as that URI drawn as a QR code in SVG (the
+//!   `qrcode` crate, error correction M, no image codecs; SVG scales sharply
+//!   and the web app shows it as an image without drawing anything itself).
 //! - `POST /api/account/totp/confirm {code}` proves the app has the secret and
 //!   enables the factor; the answer holds 10 recovery codes, shown this once
 //!   and stored as SHA-256 only.
 //! - `DELETE /api/account/totp {code | recovery_code}` disables it.
+//! - `GET /api/account/totp` says whether it is enabled (or an enrolment is
+//!   pending) and how many recovery codes are left; never the secret.
 //! - Signing in (`POST /api/session`) with a correct password for an enrolled
 //!   account answers `{ "second_factor": "totp", "pending": … }` instead of a
 //!   session; `POST /api/session/totp {pending, code | recovery_code}` finishes
@@ -290,8 +293,23 @@ async fn verify(
 pub struct Enrolment {
     /// The secret, base32 (to type into an app by hand).
     pub secret: String,
-    /// `otpauth://totp/Folio:…?secret=…&issuer=Folio` (draw it as a QR code).
+    /// `otpauth://totp/Folio:…?secret=…&issuer=Folio`.
     pub otpauth_uri: String,
+    /// `otpauth_uri` as a QR code: a standalone SVG document (black on white, with its quiet zone).
+    pub qr_svg: String,
+}
+
+/// `data` as a QR code in SVG, at least 240 px square with the quiet zone.
+pub fn qr_svg(data: &str) -> Result<String, qrcode::types::QrError> {
+    use qrcode::render::svg;
+    let code = qrcode::QrCode::with_error_correction_level(data.as_bytes(), qrcode::EcLevel::M)?;
+    Ok(code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .build())
 }
 
 /// Starts (or restarts) a TOTP enrolment for the signed-in account.
@@ -320,6 +338,7 @@ pub async fn enrol(
         StatusCode::CREATED,
         Json(Enrolment {
             secret: t.secret().to_base32(),
+            qr_svg: qr_svg(&uri).map_err(|e| ApiError::internal(&e))?,
             otpauth_uri: uri,
         }),
     ))
@@ -383,6 +402,27 @@ pub async fn confirm(
     Ok(Json(RecoveryCodes {
         recovery_codes: codes,
     }))
+}
+
+/// Whether the second factor is on.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TotpStatus {
+    /// Signing in asks for a code.
+    pub enabled: bool,
+    /// An enrolment was started and not confirmed yet.
+    pub pending: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u32,
+}
+
+/// The signed-in account's second factor.
+#[utoipa::path(get, path = "/api/account/totp", tag = "account", security(("session" = [])),
+    responses((status = 200, body = TotpStatus), (status = 401, body = ErrorBody)))]
+pub async fn status(State(state): State<AppState>, auth: Authenticated) -> Result<Json<TotpStatus>, ApiError> {
+    let record = state.storage().totp(auth.user.id).await?;
+    let enabled = record.as_ref().is_some_and(|r| r.enabled_at.is_some());
+    let left = if enabled { state.storage().recovery_codes_left(auth.user.id).await? } else { 0 };
+    Ok(Json(TotpStatus { enabled, pending: record.is_some() && !enabled, recovery_codes_left: left }))
 }
 
 /// Disables the second factor; needs a current code or a recovery code.

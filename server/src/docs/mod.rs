@@ -84,6 +84,14 @@ pub fn stored_id(id: &WireId) -> DocumentId {
     DocumentId::parse(&id.to_string()).expect("base58 is a valid stored id")
 }
 
+/// The document as stored (snapshot plus the changes since): everything its
+/// actor has acknowledged, since an accepted change is durable first. For
+/// callers that prepare a change on top of it and then send it to the actor
+/// like any peer (`POST /api/v1/documents/{doc}/edits`).
+pub async fn load_stored(state: &AppState, id: &DocumentId) -> Result<automerge::Automerge, DocError> {
+    actor::load(state, id).await.map(|(doc, _)| doc).map_err(|detail| DocError::Load { id: id.to_string(), detail })
+}
+
 impl DocRegistry {
     /// The running actor of `record`, loading the document and starting the
     /// actor if needed.

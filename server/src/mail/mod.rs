@@ -86,17 +86,25 @@ impl Mailer {
 
     /// Queues a rendered template for `to`, and wakes delivery.
     pub async fn send(&self, to: &Email, rendered: Rendered) -> Result<MailId, StorageError> {
-        let mail = NewMail {
-            to: to.clone(),
-            subject: rendered.subject,
-            body_text: rendered.body,
-            body_html: None,
-        };
+        let mail = Mailer::compose(to, rendered);
         let id = self
             .inner
             .storage
             .enqueue_mail(&mail, self.inner.clock.now())
             .await?;
+        self.queued(id, &mail);
+        Ok(id)
+    }
+
+    /// The outbox row of a rendered template for `to`, for callers that queue
+    /// it inside their own transaction (then call [`Mailer::queued`]).
+    pub fn compose(to: &Email, rendered: Rendered) -> NewMail {
+        NewMail { to: to.clone(), subject: rendered.subject, body_text: rendered.body, body_html: None }
+    }
+
+    /// Tells the mailer that `mail` was committed to the outbox as `id`: logs
+    /// it (no SMTP) or wakes delivery.
+    pub fn queued(&self, id: MailId, mail: &NewMail) {
         match &self.inner.smtp {
             None => tracing::info!(mail = %id, to = %mail.to, subject = %mail.subject,
                 "mail queued in the outbox (no SMTP configured; see `folio admin mail list`)"),
@@ -105,7 +113,6 @@ impl Mailer {
                 self.inner.wake.notify_one();
             }
         }
-        Ok(id)
     }
 
     fn start_worker(&self) {

@@ -3,11 +3,25 @@
 //! organisation's role holders) or an organisation rule (every present and
 //! future holder of a role there); an automatic revocation date (the grant's
 //! end); revoking one grant; and a grantee removing their own access (the
-//! owner is told by mail). The engine decides every change (`may_grant`,
-//! `may_revoke`, `may_remove_role`); this module stores and notifies.
+//! owner is told by mail); editing one grant's level, flags and window. The
+//! engine decides every change (`may_grant`, `may_revoke`, `may_edit_grant`,
+//! `may_remove_role`); this module stores and notifies.
+//!
+//! Decisions:
+//! * Subjects are labelled with people's and organisations' names
+//!   ([`super::labels`]); the raw subject stays in the answer for programs.
+//! * Only grants given here (`direct`, `organisation-rule`) are edited here.
+//!   Invitation, one-time and share-link grants belong to their invitation or
+//!   link (which carries the same level and end, and the mail that was sent):
+//!   editing them here answers 409 `managed_elsewhere` naming where to go.
+//! * Leaving is one transaction: the grants naming the person, their
+//!   portfolio roles, their timed link roles here and their invitations go,
+//!   and the owner's notice is queued in the outbox, together or not at all.
+//!   Access that comes only from an organisation rule, a role grant or the
+//!   public is not theirs to drop: 409 `nothing_to_leave`.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use folio_core::access::{Grant, GrantId, Level, RoleRemoval, Subject};
 use folio_core::time::Timestamp;
@@ -15,11 +29,12 @@ use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::context::{PortfolioCtx, forbidden};
+use super::labels::Labels;
 use crate::error::ApiError;
-use crate::mail::{Lang, templates};
+use crate::mail::{Lang, Mailer, templates};
 use crate::routes::ApiJson;
 use crate::state::AppState;
-use crate::storage::{GrantSource, OrgId, PortfolioRole, RoleName, StoredGrant, UserId};
+use crate::storage::{Departure, GrantSource, OrgId, RoleName, StoredGrant, User, UserId};
 
 /// One grant in the access list.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -55,7 +70,7 @@ pub struct GrantView {
     pub state: &'static str,
 }
 
-fn grant_view(g: &StoredGrant, now: Timestamp) -> GrantView {
+fn grant_view(g: &StoredGrant, labels: &Labels, now: Timestamp) -> GrantView {
     let state = match g.grant.timing(now) {
         folio_core::access::Timing::NotStarted(_) => "not_started",
         folio_core::access::Timing::Current => "active",
@@ -65,7 +80,7 @@ fn grant_view(g: &StoredGrant, now: Timestamp) -> GrantView {
         id: g.grant.id.0,
         node: g.grant.node.to_string(),
         subject: g.grant.subject.clone(),
-        subject_label: g.grant.subject.to_string(),
+        subject_label: labels.label(&g.grant.subject),
         source: g.source,
         level: g.grant.level,
         may_share: g.grant.may_share,
@@ -93,6 +108,8 @@ pub struct AccessList {
 pub struct RoleView {
     /// The user.
     pub user: i64,
+    /// Their display name.
+    pub name: String,
     /// The role.
     pub role: String,
 }
@@ -104,10 +121,16 @@ pub async fn list(State(state): State<AppState>, caller: Caller, Path(p): Path<S
     ctx.require_manage(&caller, &ctx.root())?;
     let grants = state.storage().portfolio_grants(&ctx.portfolio.id).await?;
     let roles = state.storage().portfolio_roles(&ctx.portfolio.id).await?;
+    let people: Vec<folio_core::access::Subject> = roles.iter().map(|r| Subject::user(r.user.0.to_string())).collect();
+    let subjects: Vec<&Subject> = grants.iter().map(|g| &g.grant.subject).chain(people.iter()).collect();
+    let labels = Labels::load(&state, &subjects).await?;
     Ok(Json(AccessList {
         owner: ctx.portfolio.owner.0,
-        grants: grants.iter().map(|g| grant_view(g, ctx.now)).collect(),
-        roles: roles.iter().map(|r| RoleView { user: r.user.0, role: r.role.to_string() }).collect(),
+        grants: grants.iter().map(|g| grant_view(g, &labels, ctx.now)).collect(),
+        roles: roles
+            .iter()
+            .map(|r| RoleView { user: r.user.0, name: labels.user(&r.user.0.to_string()).unwrap_or_default().to_owned(), role: r.role.to_string() })
+            .collect(),
     }))
 }
 
@@ -205,12 +228,15 @@ pub async fn add(State(state): State<AppState>, caller: Caller, Path(p): Path<St
     }
     // One transaction: an overwrite never leaves the old grants half replaced.
     let ids = state.storage().replace_grants(&ctx.portfolio.id, &doomed, &grants, Some(me.id), ctx.now).await?;
-    let mut out = Vec::new();
+    let mut stored = Vec::new();
     for id in ids {
-        if let Some(stored) = state.storage().stored_grant(id).await? {
-            out.push(grant_view(&stored, ctx.now));
+        if let Some(g) = state.storage().stored_grant(id).await? {
+            stored.push(g);
         }
     }
+    let subjects: Vec<&Subject> = stored.iter().map(|g| &g.grant.subject).collect();
+    let labels = Labels::load(&state, &subjects).await?;
+    let out = stored.iter().map(|g| grant_view(g, &labels, ctx.now)).collect();
     ctx.grants_changed(&state).await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -228,17 +254,89 @@ pub async fn revoke(State(state): State<AppState>, caller: Caller, Path((p, id))
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /api/portfolios/{p}/access/me`: the caller removes their own
-/// access (grants naming them, their roles, their invitations); the owner is mailed.
-#[utoipa::path(delete, path = "/api/portfolios/{p}/access/me", tag = "sharing", params(("p" = String, Path, description = "portfolio id")), responses((status = 204), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody)))]
-pub async fn leave(State(state): State<AppState>, caller: Caller, Path(p): Path<String>) -> Result<StatusCode, ApiError> {
-    let me = caller.user()?.clone();
+/// `PATCH /api/portfolios/{p}/access/{grant}` body: what to change; absent fields stay.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditAccess {
+    /// New level.
+    pub level: Option<String>,
+    /// May pass access on.
+    pub may_share: Option<bool>,
+    /// Sees only own and owner's feedback.
+    pub hide_feedback: Option<bool>,
+    /// Start (ms); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub start: Option<Option<i64>>,
+    /// Automatic revocation date (ms); `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub end: Option<Option<i64>>,
+}
+
+/// A field that is present (even as `null`) is `Some`; an absent one stays `None` (by `default`).
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// `PATCH /api/portfolios/{p}/access/{grant}`: edits one grant (the engine's `may_edit_grant`).
+#[utoipa::path(patch, path = "/api/portfolios/{p}/access/{grant}", tag = "sharing", params(("p" = String, Path, description = "portfolio id"), ("grant" = u64, Path, description = "grant id")), request_body = EditAccess, responses((status = 200, body = GrantView), (status = 400, body = crate::openapi::ErrorBody), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody)))]
+pub async fn edit(State(state): State<AppState>, caller: Caller, Path((p, id)): Path<(String, u64)>, ApiJson(body): ApiJson<EditAccess>) -> Result<Json<GrantView>, ApiError> {
     let ctx = PortfolioCtx::load(&state, &caller, &p).await?;
+    let stored = state.storage().stored_grant(GrantId(id)).await?.filter(|g| g.portfolio == ctx.portfolio.id).ok_or_else(ApiError::not_found)?;
+    ctx.require_manage(&caller, &stored.grant.node)?;
+    let old = stored.grant.clone();
+    let mut new = old.clone();
+    if let Some(level) = body.level.as_deref() {
+        new.level = level.parse().map_err(|e: folio_core::access::ParseLevelError| ApiError::invalid("level", e.to_string()))?;
+    }
+    if let Some(v) = body.may_share {
+        new.may_share = v;
+    }
+    if let Some(v) = body.hide_feedback {
+        new.hide_feedback = v;
+    }
+    if let Some(start) = body.start {
+        new.start = start.map(Timestamp);
+    }
+    if let Some(end) = body.end {
+        new.end = end.map(Timestamp);
+    }
+    if let (Some(s), Some(e)) = (new.start, new.end)
+        && e <= s
+    {
+        return Err(ApiError::invalid("end", "the end must be after the start"));
+    }
+    let owner_of = match stored.source {
+        GrantSource::Direct | GrantSource::OrganisationRule => None,
+        GrantSource::Invitation | GrantSource::OneTime => Some("its invitation"),
+        GrantSource::ShareLink => Some("its share link"),
+        GrantSource::Token => Some("its API token"),
+    };
+    if let Some(place) = owner_of {
+        return Err(ApiError::new(StatusCode::CONFLICT, "managed_elsewhere", format!("this grant belongs to {place}; change it there")));
+    }
+    if !ctx.policy.read(|e| e.may_edit_grant(&caller.principal, &old, &new, ctx.now)) {
+        return Err(forbidden(&format!("give {} access to `{}`", new.level, new.node)));
+    }
+    state.storage().update_grant(&new).await?;
+    ctx.grants_changed(&state).await?;
+    let stored = StoredGrant { grant: new, ..stored };
+    let labels = Labels::load(&state, &[&stored.grant.subject]).await?;
+    Ok(Json(grant_view(&stored, &labels, ctx.now)))
+}
+
+/// What the caller would give up by leaving, if the engine lets them; else
+/// the refusal (403 `forbidden`, 409 `owner_cannot_leave` or `nothing_to_leave`).
+pub async fn plan_departure(state: &AppState, ctx: &PortfolioCtx, caller: &Caller, me: &User) -> Result<Departure, ApiError> {
     if me.id == ctx.portfolio.owner {
         return Err(ApiError::new(StatusCode::CONFLICT, "owner_cannot_leave", "the owner always keeps their portfolio"));
     }
     let key = me.id.0.to_string();
-    let mine: Vec<StoredGrant> = state.storage().portfolio_grants(&ctx.portfolio.id).await?
+    let mine: Vec<StoredGrant> = state
+        .storage()
+        .portfolio_grants(&ctx.portfolio.id)
+        .await?
         .into_iter()
         .filter(|g| matches!(&g.grant.subject, Subject::User { id } if id.as_str() == key))
         .collect();
@@ -247,69 +345,56 @@ pub async fn leave(State(state): State<AppState>, caller: Caller, Path(p): Path<
             return Err(forbidden("remove this access"));
         }
     }
-    let roles: Vec<PortfolioRole> = state.storage().portfolio_roles(&ctx.portfolio.id).await?.into_iter().filter(|r| r.user == me.id).collect();
+    let mut roles: Vec<RoleName> = state.storage().portfolio_roles(&ctx.portfolio.id).await?.into_iter().filter(|r| r.user == me.id).map(|r| r.role).collect();
+    let link_roles: Vec<RoleName> = state.storage().link_roles_of_user(me.id).await?.into_iter().filter(|(p, _, _)| *p == ctx.portfolio.id).map(|(_, r, _)| r).collect();
     let root = ctx.root();
-    for r in &roles {
-        let removal = RoleRemoval { member: &key.as_str().into(), portfolio: &root, role: &r.role.as_str().into() };
+    for r in roles.iter().chain(link_roles.iter()) {
+        let removal = RoleRemoval { member: &key.as_str().into(), portfolio: &root, role: &r.as_str().into() };
         if !ctx.policy.read(|e| e.may_remove_role(&caller.principal, &removal, ctx.now)) {
-            return Err(forbidden(&format!("drop the role `{}`", r.role)));
+            return Err(forbidden(&format!("drop the role `{r}`")));
         }
     }
-    for inv in state.storage().portfolio_invitations(&ctx.portfolio.id).await? {
-        if inv.user == me.id && inv.revoked_at.is_none() {
-            state.storage().revoke_invitation(inv.id, ctx.now).await?;
-        }
+    roles.dedup();
+    let invitations: Vec<i64> = state
+        .storage()
+        .portfolio_invitations(&ctx.portfolio.id)
+        .await?
+        .into_iter()
+        .filter(|inv| inv.user == me.id && inv.revoked_at.is_none())
+        .map(|inv| inv.id)
+        .collect();
+    let departure = Departure {
+        portfolio: ctx.portfolio.id.clone(),
+        user: me.id,
+        grants: mine.iter().map(|g| g.grant.id).collect(),
+        roles,
+        link_roles: !link_roles.is_empty(),
+        invitations,
+    };
+    if departure.grants.is_empty() && departure.roles.is_empty() && !departure.link_roles && departure.invitations.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "nothing_to_leave",
+            "your access comes from an organisation rule, a role or the public, not from you; ask the owner to change it",
+        ));
     }
-    for g in &mine {
-        state.storage().delete_grant(g.grant.id).await?;
-    }
-    for r in &roles {
-        state.storage().remove_portfolio_role(r).await?;
-    }
+    Ok(departure)
+}
+
+/// `DELETE /api/portfolios/{p}/access/me`: the caller removes their own
+/// access (grants naming them, their roles, their invitations) and the owner
+/// is mailed, in one transaction (see the module docs).
+#[utoipa::path(delete, path = "/api/portfolios/{p}/access/me", tag = "sharing", params(("p" = String, Path, description = "portfolio id")), responses((status = 204), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody), (status = 409, body = crate::openapi::ErrorBody)))]
+pub async fn leave(State(state): State<AppState>, caller: Caller, Path(p): Path<String>) -> Result<StatusCode, ApiError> {
+    let me = caller.user()?.clone();
+    let ctx = PortfolioCtx::load(&state, &caller, &p).await?;
+    let departure = plan_departure(&state, &ctx, &caller, &me).await?;
+    let owner = state.storage().user(ctx.portfolio.owner).await?.ok_or_else(|| ApiError::internal(&"the portfolio's owner has no account"))?;
+    let lang = state.storage().user_lang(owner.id).await?.and_then(|l| Lang::parse(&l)).unwrap_or_default();
+    let notice = Mailer::compose(&owner.email, templates::self_removed(lang, &me.display_name, &ctx.portfolio.title));
+    let mail = state.storage().leave_portfolio(&departure, &notice, ctx.now).await?;
+    state.mailer().queued(mail, &notice);
     ctx.grants_changed(&state).await?;
     state.policy().principals_changed();
-    if let Some(owner) = state.storage().user(ctx.portfolio.owner).await? {
-        let lang = state.storage().user_lang(owner.id).await?.and_then(|l| Lang::parse(&l)).unwrap_or_default();
-        state.mailer().send(&owner.email, templates::self_removed(lang, &me.display_name, &ctx.portfolio.title)).await?;
-    }
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `GET /api/orgs/{org}/members?role=…`.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct MembersQuery {
-    /// Only holders of this role.
-    pub role: Option<String>,
-}
-
-/// A person to pick.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Person {
-    /// Account id.
-    pub id: i64,
-    /// Name.
-    pub display_name: String,
-    /// Role in the organisation.
-    pub role: String,
-}
-
-/// `GET /api/orgs/{org}/members?role=…`: people holding a role in an
-/// organisation, to add them to a portfolio (members only, not externals).
-#[utoipa::path(get, path = "/api/orgs/{org}/members", tag = "sharing", params(("org" = i64, Path, description = "organisation id"), MembersQuery), responses((status = 200, body = [Person]), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody)))]
-pub async fn members(State(state): State<AppState>, caller: Caller, Path(org): Path<i64>, Query(q): Query<MembersQuery>) -> Result<Json<Vec<Person>>, ApiError> {
-    let me = caller.user()?;
-    if me.kind != crate::storage::UserKind::Member {
-        return Err(forbidden("list organisation members"));
-    }
-    let mut out = Vec::new();
-    for m in state.storage().org_members(OrgId(org)).await? {
-        if q.role.as_deref().is_some_and(|r| r != m.role.as_str()) {
-            continue;
-        }
-        if let Some(u) = state.storage().user(m.user).await? {
-            out.push(Person { id: u.id.0, display_name: u.display_name, role: m.role.to_string() });
-        }
-    }
-    Ok(Json(out))
 }

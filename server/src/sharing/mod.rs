@@ -12,7 +12,9 @@
 //! | `POST/GET /api/portfolios/{p}/links`, `DELETE …/links/{id}`, `POST /api/links/open`, `GET /api/links/view` | [`links`] |
 //! | `GET/POST /api/portfolios/{p}/nodes/{node}/share-buttons[/{index}]` | [`buttons`] |
 //! | `POST/GET /api/portfolios/{p}/invitations`, `PATCH/DELETE …/{id}`, `POST …/one-time-invitations` | [`invitations`] |
-//! | `GET/POST /api/portfolios/{p}/access`, `DELETE …/access/{grant}`, `DELETE …/access/me`, `GET /api/orgs/{org}/members` | [`access`] |
+//! | `GET/POST /api/portfolios/{p}/access`, `PATCH/DELETE …/access/{grant}`, `DELETE …/access/me` | [`access`] |
+//! | `GET /api/orgs`, `GET /api/orgs/{org}/members` | [`orgs`] |
+//! | `GET /api/me/shares` (portfolios shared with me) | [`shared`] |
 //! | `POST/GET /api/portfolios/{p}/access-requests`, `POST …/{id}/approve|decline` | [`requests`] |
 //!
 //! Unknown portfolios and portfolios the caller can see none of answer the
@@ -24,10 +26,13 @@ pub mod buttons;
 pub mod caller;
 pub mod context;
 pub mod invitations;
+pub mod labels;
 pub mod links;
+pub mod orgs;
 pub mod requests;
 pub mod resolver;
 pub mod secret;
+pub mod shared;
 
 use std::sync::Arc;
 
@@ -54,8 +59,10 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/portfolios/{p}/one-time-invitations", post(invitations::create_one_time)),
         ("/portfolios/{p}/access", get(access::list).post(access::add)),
         ("/portfolios/{p}/access/me", delete(access::leave)),
-        ("/portfolios/{p}/access/{grant}", delete(access::revoke)),
-        ("/orgs/{org}/members", get(access::members)),
+        ("/portfolios/{p}/access/{grant}", patch(access::edit).delete(access::revoke)),
+        ("/orgs", get(orgs::list)),
+        ("/orgs/{org}/members", get(orgs::members)),
+        ("/me/shares", get(shared::list)),
         ("/portfolios/{p}/access-requests", post(requests::ask).get(requests::list)),
         ("/portfolios/{p}/access-requests/{id}/approve", post(requests::approve)),
         ("/portfolios/{p}/access-requests/{id}/decline", post(requests::decline)),

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use folio_core::access::{Grant, Level, NodeId, Subject};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::caller::Caller;
 use super::context::{PortfolioCtx, forbidden, public_link};
@@ -64,12 +64,27 @@ pub async fn ask(State(state): State<AppState>, caller: Caller, Path(p): Path<St
     Ok(StatusCode::ACCEPTED)
 }
 
+/// A request as listed: the stored request and who asks, by name.
+#[derive(Debug, Serialize)]
+pub struct RequestView {
+    /// The request.
+    #[serde(flatten)]
+    pub request: AccessRequest,
+    /// The requester's display name.
+    pub requester_name: String,
+}
+
 /// `GET /api/portfolios/{p}/access-requests` (Manage).
 #[utoipa::path(get, path = "/api/portfolios/{p}/access-requests", tag = "sharing", params(("p" = String, Path, description = "portfolio id")), responses((status = 200, body = [serde_json::Value], description = "the requests"), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
-pub async fn list(State(state): State<AppState>, caller: Caller, Path(p): Path<String>) -> Result<Json<Vec<AccessRequest>>, ApiError> {
+pub async fn list(State(state): State<AppState>, caller: Caller, Path(p): Path<String>) -> Result<Json<Vec<RequestView>>, ApiError> {
     let ctx = PortfolioCtx::load(&state, &caller, &p).await?;
     ctx.require_manage(&caller, &ctx.root())?;
-    Ok(Json(state.storage().portfolio_access_requests(&ctx.portfolio.id).await?))
+    let mut out = Vec::new();
+    for request in state.storage().portfolio_access_requests(&ctx.portfolio.id).await? {
+        let requester_name = state.storage().user(request.requester).await?.map(|u| u.display_name).unwrap_or_default();
+        out.push(RequestView { request, requester_name });
+    }
+    Ok(Json(out))
 }
 
 /// `POST /api/portfolios/{p}/access-requests/{id}/approve|decline`.

@@ -110,6 +110,7 @@ pub trait Storage:
     + AccessRequestStore
     + AccountStore
     + ApiTokenStore
+    + DepartureStore
     + std::fmt::Debug
     + Send
     + Sync

@@ -1,6 +1,6 @@
 //! Storage topics of sharing, external accounts, second factors and API tokens:
-//! [`LinkStore`], [`InvitationStore`], [`AccessRequestStore`], [`AccountStore`]
-//! and [`ApiTokenStore`]. Their meaning lives in `crate::sharing`,
+//! [`LinkStore`], [`InvitationStore`], [`AccessRequestStore`], [`AccountStore`],
+//! [`ApiTokenStore`] and [`DepartureStore`]. Their meaning lives in `crate::sharing`,
 //! `crate::accounts` and `crate::tokens`; the rules in `folio_core::access`.
 //!
 //! Writes that create or remove grants together with their own rows (a level-4
@@ -11,7 +11,7 @@ use folio_core::access::{Grant, GrantId, Level, LinkId, NodeId, TokenId, TokenSc
 use folio_core::time::Timestamp;
 use serde::Serialize;
 
-use super::{DocumentId, Email, OrgId, RoleName, StorageFuture, TokenHash, User, UserId};
+use super::{DocumentId, Email, MailId, NewMail, OrgId, RoleName, StorageFuture, TokenHash, User, UserId};
 
 /// A share link as stored (never its token: only the hash).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -393,4 +393,34 @@ pub trait ApiTokenStore {
     ) -> StorageFuture<'a, bool>;
     /// Records a use.
     fn touch_api_token<'a>(&'a self, id: &'a TokenId, now: Timestamp) -> StorageFuture<'a, ()>;
+}
+
+/// Everything one person holds in one portfolio that they give up on leaving.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Departure {
+    /// The portfolio.
+    pub portfolio: DocumentId,
+    /// Who leaves.
+    pub user: UserId,
+    /// Grants naming them.
+    pub grants: Vec<GrantId>,
+    /// Their portfolio roles.
+    pub roles: Vec<RoleName>,
+    /// Whether they hold timed roles through share links here (all are dropped).
+    pub link_roles: bool,
+    /// Their invitations still in force (revoked, with their grants).
+    pub invitations: Vec<i64>,
+}
+
+/// A grantee removing their own access.
+pub trait DepartureStore {
+    /// Removes everything in `departure` and queues `notice` (to the owner) in
+    /// the outbox, in one transaction: either they are gone and the owner will
+    /// be told, or nothing changed.
+    fn leave_portfolio<'a>(
+        &'a self,
+        departure: &'a Departure,
+        notice: &'a NewMail,
+        now: Timestamp,
+    ) -> StorageFuture<'a, MailId>;
 }

@@ -87,6 +87,20 @@ pub async fn create_service_user(
     ))
 }
 
+/// Every service user, by id (to pick one when creating a token).
+#[utoipa::path(get, path = "/api/admin/service-users", tag = "admin",
+    responses((status = 200, body = [ServiceUserView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn list_service_users(State(state): State<AppState>, Admin(_admin): Admin) -> Result<Json<Vec<ServiceUserView>>, ApiError> {
+    let users = state.storage().list_users().await?;
+    Ok(Json(
+        users
+            .into_iter()
+            .filter(|u| u.kind == UserKind::Service)
+            .map(|u| ServiceUserView { id: u.id.0, email: u.email.to_string(), display_name: u.display_name, kind: "service".into() })
+            .collect(),
+    ))
+}
+
 /// `POST /api/admin/tokens`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -10,8 +10,9 @@
 //!
 //! | route | file |
 //! |---|---|
-//! | `POST /api/admin/service-users`, `GET/POST /api/admin/tokens`, `POST /api/admin/tokens/{id}/rotate`, `DELETE /api/admin/tokens/{id}` | [`admin`] |
+//! | `GET/POST /api/admin/service-users`, `GET/POST /api/admin/tokens`, `POST /api/admin/tokens/{id}/rotate`, `DELETE /api/admin/tokens/{id}` | [`admin`] |
 //! | `GET /api/v1/portfolios`, `GET /api/v1/portfolios/{p}/feedback`, `GET /api/v1/users`, `GET/POST /api/v1/tokens` | [`v1`] |
+//! | `POST /api/v1/documents/{doc}/edits` (typed edits through the guard) | [`edits`] |
 //!
 //! ## Decisions
 //!
@@ -40,6 +41,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod edits;
 pub mod v1;
 pub mod view;
 
@@ -50,7 +52,7 @@ use crate::state::AppState;
 /// The token routes, nested under `/api`.
 pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
     vec![
-        ("/admin/service-users", post(admin::create_service_user)),
+        ("/admin/service-users", post(admin::create_service_user).get(admin::list_service_users)),
         ("/admin/tokens", post(admin::create).get(admin::list)),
         ("/admin/tokens/{id}/rotate", post(admin::rotate)),
         ("/admin/tokens/{id}", delete(admin::revoke)),
@@ -58,5 +60,6 @@ pub fn routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/v1/portfolios/{p}/feedback", get(v1::feedback)),
         ("/v1/users", get(v1::users)),
         ("/v1/tokens", get(v1::tokens).post(v1::create_token)),
+        ("/v1/documents/{doc}/edits", post(edits::apply)),
     ]
 }

@@ -3,12 +3,13 @@
 // an organisation's role holders; organisation rules (present and future
 // members); pending access requests (approve / decline).
 //
-// The server has no "edit grant" route: setting a revocation date on a grant
-// posts the same grant with the end (the engine replaces a subject's grant on
-// the same node) and revokes the old one if it survived (both checked by the
-// engine on the server). Grants to links and tokens are ended by
-// revoking the link or token instead.
-import { api, paths, type AccessList, type AccessRequest, type GrantView, type Person, type Portfolio } from '../api';
+// Grants given here (directly or by an organisation rule) are edited in place
+// with `PATCH …/access/{grant}` (level, flags, start and the automatic
+// revocation date; the engine on the server decides). Grants that belong to an
+// invitation or a share link are changed there, so they offer no edit form.
+// People and organisation rules are picked from `GET /api/orgs` (the
+// organisations I belong to, or all for an administrator) and their roles.
+import { api, paths, type AccessList, type AccessRequest, type GrantEdit, type GrantView, type OrgView, type Person, type Portfolio } from '../api';
 import type { Ctx } from '../app';
 import { checkbox, field, messageArea, options, table } from '../components/form';
 import { h } from '../dom';
@@ -17,15 +18,33 @@ import { endOfDay, formatDate, LEVELS, levelKey, shortId, stateKey } from '../fo
 import type { Key } from '../i18n';
 import { href, type Route } from '../router';
 
-/** The `POST /api/portfolios/{p}/access` body that recreates `g` with a new end, if its subject allows. */
-export function regrantBody(g: GrantView, end: number): Record<string, unknown> | null {
-  const base = { node: g.node, level: g.level, may_share: g.may_share, hide_feedback: g.hide_feedback, start: g.start ?? undefined, end };
-  switch (g.subject.type) {
-    case 'user': return { ...base, users: [Number(g.subject.id)] };
-    case 'role': return { ...base, role: g.subject.role };
-    case 'org': return { ...base, organisation: Number(g.subject.org), org_role: g.subject.role };
-    default: return null;
-  }
+/** Whether a grant is edited here (not through its invitation or link). */
+export function editable(g: GrantView): boolean {
+  return g.source === 'direct' || g.source === 'organisation-rule';
+}
+
+/** `YYYY-MM-DD` of an instant in the local time zone, for a date input; '' for none. */
+export function dateInput(ms: number | null): string {
+  if (ms === null) return '';
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+/** Midnight at the start of a `YYYY-MM-DD` date in the local time zone. */
+export function startOfDay(date: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  return m ? new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3])).getTime() : null;
+}
+
+/** The PATCH body for what the form changed: only differing fields; a cleared date is `null`. */
+export function grantEdit(g: GrantView, form: { level: string; may_share: boolean; hide_feedback: boolean; start: string; end: string }): GrantEdit {
+  const out: GrantEdit = {};
+  if (form.level !== g.level) out.level = form.level;
+  if (form.may_share !== g.may_share) out.may_share = form.may_share;
+  if (form.hide_feedback !== g.hide_feedback) out.hide_feedback = form.hide_feedback;
+  if (form.start !== dateInput(g.start)) out.start = startOfDay(form.start);
+  if (form.end !== dateInput(g.end)) out.end = endOfDay(form.end);
+  return out;
 }
 
 export async function accessView(ctx: Ctx, route: Route): Promise<HTMLElement> {
@@ -37,6 +56,8 @@ export async function accessView(ctx: Ctx, route: Route): Promise<HTMLElement> {
   const grants = h('div', { id: 'grants' });
   const requests = h('div', { id: 'requests' });
   const reloadGrants = async () => grants.replaceChildren(grantTable(ctx, id, await api<AccessList>('GET', paths.access(id)), msg, reloadGrants));
+  // Members see their own organisations, administrators all; others none.
+  const orgs = await api<OrgView[]>('GET', paths.orgs).catch(() => [] as OrgView[]);
   const reloadRequests = async () => requests.replaceChildren(requestList(ctx, id, await api<AccessRequest[]>('GET', paths.requests(id)), msg, async () => { await reloadRequests(); await reloadGrants(); }));
   await Promise.all([reloadGrants(), reloadRequests()]);
   return h('section', { class: 'access', 'aria-labelledby': 'access-title' },
@@ -45,8 +66,8 @@ export async function accessView(ctx: Ctx, route: Route): Promise<HTMLElement> {
     msg.el,
     h('section', { 'aria-labelledby': 'grants-h' }, h('h2', { id: 'grants-h' }, t('grants')), grants),
     h('section', { 'aria-labelledby': 'req-h' }, h('h2', { id: 'req-h' }, t('accessRequests')), requests),
-    addPeopleForm(ctx, id, reloadGrants),
-    orgRuleForm(ctx, id, reloadGrants));
+    addPeopleForm(ctx, id, orgs, reloadGrants),
+    orgRuleForm(ctx, id, orgs, reloadGrants));
 }
 
 function grantTable(ctx: Ctx, id: string, list: AccessList, msg: ReturnType<typeof messageArea>, reload: () => Promise<void>): HTMLElement {
@@ -60,24 +81,7 @@ function grantTable(ctx: Ctx, id: string, list: AccessList, msg: ReturnType<type
       try { await api('DELETE', paths.grant(id, g.id)); msg.ok(t('done')); await reload(); } catch (e) { msg.error(errorText(e, t)); }
     });
     actions.append(revoke);
-    if (regrantBody(g, 0)) {
-      const [dateF, date] = field(t('setEnd'), 'input', { type: 'date', 'data-end-grant': String(g.id) });
-      const save = h('button', { type: 'button' }, t('save'));
-      save.addEventListener('click', async () => {
-        const end = endOfDay(date.value);
-        if (!end) return;
-        try {
-          const added = await api<GrantView[]>('POST', paths.access(id), regrantBody(g, end));
-          // The engine keeps one grant per subject and node, so the server has
-          // usually replaced the old one already (and may reuse its id).
-          const now = await api<AccessList>('GET', paths.access(id));
-          if (!added.some((x) => x.id === g.id) && now.grants.some((x) => x.id === g.id)) await api('DELETE', paths.grant(id, g.id));
-          msg.ok(t('endSet'));
-          await reload();
-        } catch (e) { msg.error(errorText(e, t)); }
-      });
-      actions.append(dateF, save);
-    }
+    if (editable(g)) actions.append(editForm(ctx, id, g, msg, reload));
     const flags = [g.may_share ? t('mayShare') : '', g.hide_feedback ? t('hideFeedback') : '', g.condition ?? ''].filter(Boolean).join(', ') || '—';
     return [
       g.subject_label,
@@ -105,7 +109,7 @@ function requestList(ctx: Ctx, id: string, list: AccessRequest[], msg: ReturnTyp
       });
       return b;
     };
-    return [`#${r.requester}`, t(levelKey(r.level)), r.message || '—', formatDate(r.created_at, lang), h('div', { class: 'row-actions' }, decide('approve'), decide('decline'))];
+    return [r.requester_name || `#${r.requester}`, t(levelKey(r.level)), r.message || '—', formatDate(r.created_at, lang), h('div', { class: 'row-actions' }, decide('approve'), decide('decline'))];
   }));
 }
 
@@ -119,19 +123,34 @@ function levelAndEnd(ctx: Ctx, prefix: string): { el: HTMLElement; level: HTMLSe
   return { el: h('div', { class: 'grid2' }, levelF, endF, shareF, hideF), level, end, share, hide };
 }
 
-function addPeopleForm(ctx: Ctx, id: string, reload: () => Promise<void>): HTMLElement {
+/** An organisation select and a role select filled from its roles. */
+function orgPicker(ctx: Ctx, prefix: string, orgs: OrgView[]): { el: HTMLElement; org: HTMLSelectElement; role: HTMLSelectElement } {
+  const { t } = ctx;
+  const [orgF, org] = field(t('chooseOrganisation'), 'select', { id: `${prefix}-org`, required: true });
+  const [roleF, role] = field(t('orgRole'), 'select', { id: `${prefix}-role` });
+  options(org, orgs.map((o) => [String(o.id), o.name]), orgs[0] ? String(orgs[0].id) : undefined);
+  const fillRoles = () => {
+    const chosen = orgs.find((o) => String(o.id) === org.value);
+    options(role, [['', t('anyRole')], ...(chosen?.roles ?? []).map((r): [string, string] => [r, r])], '');
+  };
+  org.addEventListener('change', fillRoles);
+  fillRoles();
+  const el = orgs.length ? h('div', { class: 'grid2' }, orgF, roleF) : h('p', {}, t('noOrganisations'));
+  return { el, org, role };
+}
+
+function addPeopleForm(ctx: Ctx, id: string, orgs: OrgView[], reload: () => Promise<void>): HTMLElement {
   const { t } = ctx;
   const msg = messageArea();
-  const [orgF, org] = field(t('organisationId'), 'input', { id: 'people-org', type: 'number', min: '1', required: true });
-  const [roleF, role] = field(t('orgRole'), 'input', { id: 'people-role' });
-  const find = h('button', { type: 'button', id: 'people-find' }, t('findPeople'));
+  const pick = orgPicker(ctx, 'people', orgs);
+  const find = h('button', { type: 'button', id: 'people-find', disabled: !orgs.length }, t('findPeople'));
   const people = h('fieldset', { id: 'people-list' }, h('legend', {}, t('addPeople')));
   people.hidden = true;
   const opts = levelAndEnd(ctx, 'people');
   const add = h('button', { type: 'submit', id: 'people-add', disabled: true }, t('addSelected'));
   find.addEventListener('click', async () => {
     try {
-      const list = await api<Person[]>('GET', paths.members(Number(org.value), role.value.trim() || undefined));
+      const list = await api<Person[]>('GET', paths.members(Number(pick.org.value), pick.role.value || undefined));
       people.replaceChildren(h('legend', {}, t('addPeople')), ...(list.length
         ? list.map((x) => checkbox(`${x.display_name} (${x.role})`, { value: String(x.id), name: 'person' })[0])
         : [h('p', {}, t('noPeople'))]));
@@ -140,7 +159,7 @@ function addPeopleForm(ctx: Ctx, id: string, reload: () => Promise<void>): HTMLE
     } catch (e) { msg.error(errorText(e, t)); }
   });
   const form = h('form', { class: 'card stack', 'aria-labelledby': 'people-h' },
-    h('h2', { id: 'people-h' }, t('addPeople')), h('div', { class: 'grid2' }, orgF, roleF), find, people, opts.el, add, msg.el);
+    h('h2', { id: 'people-h' }, t('addPeople')), pick.el, find, people, opts.el, add, msg.el);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const users = [...people.querySelectorAll<HTMLInputElement>('input[name=person]:checked')].map((b) => Number(b.value));
@@ -154,20 +173,19 @@ function addPeopleForm(ctx: Ctx, id: string, reload: () => Promise<void>): HTMLE
   return form;
 }
 
-function orgRuleForm(ctx: Ctx, id: string, reload: () => Promise<void>): HTMLElement {
+function orgRuleForm(ctx: Ctx, id: string, orgs: OrgView[], reload: () => Promise<void>): HTMLElement {
   const { t } = ctx;
   const msg = messageArea();
-  const [orgF, org] = field(t('organisationId'), 'input', { id: 'rule-org', type: 'number', min: '1', required: true });
-  const [roleF, role] = field(t('orgRole'), 'input', { id: 'rule-role' });
+  const pick = orgPicker(ctx, 'rule', orgs);
   const opts = levelAndEnd(ctx, 'rule');
-  const submit = h('button', { type: 'submit', id: 'rule-add' }, t('addRule'));
+  const submit = h('button', { type: 'submit', id: 'rule-add', disabled: !orgs.length }, t('addRule'));
   const form = h('form', { class: 'card stack', 'aria-labelledby': 'rule-h' },
-    h('h2', { id: 'rule-h' }, t('orgRule')), h('div', { class: 'grid2' }, orgF, roleF), opts.el, submit, msg.el);
+    h('h2', { id: 'rule-h' }, t('orgRule')), pick.el, opts.el, submit, msg.el);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
       await api('POST', paths.access(id), {
-        organisation: Number(org.value), org_role: role.value.trim() || undefined, level: opts.level.value,
+        organisation: Number(pick.org.value), org_role: pick.role.value || undefined, level: opts.level.value,
         may_share: opts.share.checked, hide_feedback: opts.hide.checked, end: endOfDay(opts.end.value) ?? undefined,
       });
       msg.ok(t('added'));
@@ -176,4 +194,29 @@ function orgRuleForm(ctx: Ctx, id: string, reload: () => Promise<void>): HTMLEle
     } catch (e) { msg.error(errorText(e, t)); }
   });
   return form;
+}
+
+/** The in-row editor of one grant: level, flags, start and automatic revocation date. */
+function editForm(ctx: Ctx, id: string, g: GrantView, msg: ReturnType<typeof messageArea>, reload: () => Promise<void>): HTMLElement {
+  const { t } = ctx;
+  const prefix = `edit-${g.id}`;
+  const [levelF, level] = field(t('level'), 'select', { id: `${prefix}-level` });
+  options(level, LEVELS.map((l) => [l, t(levelKey(l))]), g.level);
+  const [startF, start] = field(t('startDate'), 'input', { id: `${prefix}-start`, type: 'date', value: dateInput(g.start) });
+  const [endF, end] = field(t('setEnd'), 'input', { id: `${prefix}-end`, type: 'date', value: dateInput(g.end), 'data-end-grant': String(g.id) });
+  const [shareF, share] = checkbox(t('mayShare'), { id: `${prefix}-share`, checked: g.may_share });
+  const [hideF, hide] = checkbox(t('hideFeedback'), { id: `${prefix}-hide`, checked: g.hide_feedback });
+  const save = h('button', { type: 'submit' }, t('save'));
+  const form = h('form', { class: 'stack', 'data-edit-grant': String(g.id) }, levelF, startF, endF, shareF, hideF, save);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const body = grantEdit(g, { level: level.value, may_share: share.checked, hide_feedback: hide.checked, start: start.value, end: end.value });
+    if (!Object.keys(body).length) return;
+    try {
+      await api('PATCH', paths.grant(id, g.id), body);
+      msg.ok(body.end !== undefined && Object.keys(body).length === 1 ? t('endSet') : t('grantSaved'));
+      await reload();
+    } catch (e) { msg.error(errorText(e, t)); }
+  });
+  return h('details', { class: 'grant-edit' }, h('summary', {}, t('editGrant')), form);
 }

@@ -1,19 +1,22 @@
 // The dashboard: my portfolios (create one) and the portfolios shared with me
 // (my role, who shared, until when, "remove my access").
-import { api, paths, type ExternalSession, type Portfolio } from '../api';
+import { api, paths, type ExternalSession, type Portfolio, type SharedPortfolio } from '../api';
 import type { Ctx } from '../app';
 import { field, messageArea } from '../components/form';
 import { h } from '../dom';
 import { errorText } from '../errors';
+import { formatDate, levelKey } from '../format';
 import { href } from '../router';
 import { EXTERNAL_KEY } from './invite';
 
 export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
-  const { t } = ctx;
+  const { t, lang } = ctx;
   const me = ctx.me!;
-  const all = await api<Portfolio[]>('GET', paths.portfolios);
+  const [all, shared] = await Promise.all([
+    api<Portfolio[]>('GET', paths.portfolios),
+    api<SharedPortfolio[]>('GET', paths.shares),
+  ]);
   const mine = all.filter((p) => p.owner === Number(me.id));
-  const shared = all.filter((p) => p.owner !== Number(me.id));
   const external: ExternalSession | null = JSON.parse(sessionStorage.getItem(EXTERNAL_KEY) ?? 'null');
   const msg = messageArea();
 
@@ -42,28 +45,38 @@ export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
   section.append(mine.length ? mineList : h('p', {}, t('nothingYet')));
 
   const sharedRows = shared.map((p) => {
-    const leave = h('button', { type: 'button', class: 'danger' }, t('removeMyAccess'));
-    leave.setAttribute('aria-label', `${t('removeMyAccess')}: ${p.title}`);
-    leave.addEventListener('click', async () => {
-      if (!confirm(t('confirmRemoveAccess'))) return;
-      try {
-        await api('DELETE', paths.leave(p.id));
-        ctx.flash(t('accessRemoved'));
-        await ctx.refresh();
-      } catch (e) {
-        msg.error(errorText(e, t));
-      }
-    });
-    const role = external?.portfolio === p.id ? external.role : '—';
-    return h('li', { class: 'card shared' },
-      h('a', { href: href({ name: 'portfolio', id: p.id }) }, p.title),
+    const roles = p.roles.length ? p.roles.join(', ') : (external?.portfolio === p.portfolio ? external.role : '—');
+    const card = h('li', { class: 'card shared' },
+      h('a', { href: href({ name: 'portfolio', id: p.portfolio }) }, p.title),
       h('dl', {},
-        h('dt', {}, t('role')), h('dd', { class: 'role' }, role),
-        h('dt', {}, t('sharedBy')), h('dd', {}, `${t('owner')} #${p.owner}`),
-        h('dt', {}, t('until')), h('dd', {}, '—')),
-      leave);
+        h('dt', {}, t('role')), h('dd', { class: 'role' }, roles),
+        h('dt', {}, t('yourLevel')), h('dd', { class: 'level' }, p.level ? t(levelKey(p.level)) : '—'),
+        h('dt', {}, t('sharedBy')), h('dd', { class: 'shared-by' }, p.shared_by.name || `${t('owner')} #${p.owner.id}`),
+        h('dt', {}, t('until')), h('dd', { class: 'until' }, formatDate(p.until, lang, t('noEnd')))));
+    if (p.may_leave) {
+      const leave = h('button', { type: 'button', class: 'danger' }, t('removeMyAccess'));
+      leave.setAttribute('aria-label', `${t('removeMyAccess')}: ${p.title}`);
+      leave.addEventListener('click', async () => {
+        if (!confirm(t('confirmRemoveAccess'))) return;
+        try {
+          await api('DELETE', paths.leave(p.portfolio));
+          ctx.flash(t('accessRemoved'));
+          await ctx.refresh();
+        } catch (e) {
+          msg.error(errorText(e, t));
+        }
+      });
+      card.append(leave);
+    }
+    return card;
   });
-  return h('div', { class: 'dashboard' }, msg.el, section,
+  const account = me.kind === 'member'
+    ? h('p', { class: 'account-links' },
+      h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')),
+      me.is_admin ? ' · ' : null,
+      me.is_admin ? h('a', { id: 'open-tokens', href: href({ name: 'tokens' }) }, t('apiTokens')) : null)
+    : null;
+  return h('div', { class: 'dashboard' }, msg.el, account, section,
     h('section', { 'aria-labelledby': 'shared-title' }, h('h2', { id: 'shared-title' }, t('sharedWithMe')),
       sharedRows.length ? h('ul', { class: 'cards', 'aria-label': t('sharedWithMe') }, ...sharedRows) : h('p', {}, t('nothingYet'))));
 }

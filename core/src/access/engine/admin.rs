@@ -9,6 +9,11 @@
 //!   (self-removal); never anyone else's.
 //! * Roles: anybody may drop a role they hold; removing someone else's needs
 //!   `manage` on the portfolio root. The owner's role can never be removed.
+//! * Editing a grant (level, flags, window, condition) is revoking it and
+//!   granting its replacement in one step, so it needs `manage` on the node
+//!   and a level at least both the old and the new level. It never moves a
+//!   grant to another node or subject (that is a different grant), and the
+//!   self-removal exception does not apply: nobody raises their own grant.
 
 use super::Engine;
 use crate::access::grant::{Grant, Subject};
@@ -46,6 +51,15 @@ impl Engine {
         }
         self.level(principal, &grant.node, now)
             .is_some_and(|own| own >= Level::Manage && grant.level <= own)
+    }
+
+    /// May `principal` replace `old` by `new` (same id, node and subject) at `now`?
+    pub fn may_edit_grant(&self, principal: &Principal, old: &Grant, new: &Grant, now: Timestamp) -> bool {
+        if old.id != new.id || old.node != new.node || old.subject != new.subject {
+            return false;
+        }
+        self.level(principal, &old.node, now)
+            .is_some_and(|own| own >= Level::Manage && old.level <= own && new.level <= own)
     }
 
     /// May `principal` remove `removal.role` from `removal.member` at `now`?

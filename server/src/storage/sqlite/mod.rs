@@ -18,6 +18,7 @@ mod accounts;
 mod api_tokens;
 mod audit;
 mod blobs;
+mod departures;
 mod documents;
 mod grant_tx;
 mod grants;

@@ -28,20 +28,26 @@ fn row_to_mail(row: &SqliteRow) -> Result<OutboxMail, StorageError> {
     })
 }
 
+/// Queues a mail on `conn`, so another topic's transaction can include it.
+pub(super) async fn enqueue(conn: &mut sqlx::SqliteConnection, mail: &NewMail, now: Timestamp) -> Result<MailId, StorageError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outbox (to_address, subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(mail.to.as_str())
+    .bind(&mail.subject)
+    .bind(&mail.body_text)
+    .bind(mail.body_html.as_deref())
+    .bind(now.millis())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(MailId(id))
+}
+
 impl OutboxStore for SqliteStorage {
     fn enqueue_mail<'a>(&'a self, mail: &'a NewMail, now: Timestamp) -> StorageFuture<'a, MailId> {
         Box::pin(async move {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO outbox (to_address, subject, body_text, body_html, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            )
-            .bind(mail.to.as_str())
-            .bind(&mail.subject)
-            .bind(&mail.body_text)
-            .bind(mail.body_html.as_deref())
-            .bind(now.millis())
-            .fetch_one(&self.pool)
-            .await?;
-            Ok(MailId(id))
+            let mut conn = self.pool.acquire().await?;
+            enqueue(&mut conn, mail, now).await
         })
     }
 
