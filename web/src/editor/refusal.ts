@@ -1,0 +1,98 @@
+// When the server refuses an edit: a notice that says why, with the refused
+// text offered back (copy it, or keep it as a private note in this browser).
+// Private notes never leave the browser (localStorage, per portfolio).
+import type { RefusedText } from '../../pkg/folio_wasm.js';
+import type { Ctx } from '../app';
+import { h } from '../dom';
+
+export interface Note { id: string; node: string | null; text: string; at: number }
+
+const key = (portfolio: string) => `folio.notes.${portfolio}`;
+
+export function loadNotes(portfolio: string): Note[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(key(portfolio)) ?? '[]');
+    return Array.isArray(v) ? v.filter((n) => n && typeof n.text === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function saveNotes(portfolio: string, notes: Note[]): void {
+  localStorage.setItem(key(portfolio), JSON.stringify(notes));
+}
+
+async function copyText(text: string, fallback: HTMLTextAreaElement): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    fallback.focus();
+    fallback.select();
+    return document.execCommand('copy');
+  }
+}
+
+/** The private notes panel: kept texts, each removable. */
+export class Notes {
+  readonly el: HTMLElement;
+  constructor(private readonly ctx: Ctx, private readonly portfolio: string) {
+    this.el = h('section', { class: 'notes', id: 'private-notes', 'aria-labelledby': 'notes-title' });
+    this.draw();
+  }
+
+  add(node: string | null, text: string): void {
+    const notes = loadNotes(this.portfolio);
+    notes.push({ id: crypto.randomUUID(), node, text, at: Date.now() });
+    saveNotes(this.portfolio, notes);
+    this.draw();
+  }
+
+  private draw(): void {
+    const { t } = this.ctx;
+    const notes = loadNotes(this.portfolio);
+    this.el.hidden = notes.length === 0;
+    this.el.replaceChildren(
+      h('h3', { id: 'notes-title' }, t('privateNotes')),
+      h('p', { class: 'muted' }, t('privateNotesHelp')),
+      h('ul', {}, ...notes.map((n) => {
+        const del = h('button', { type: 'button', class: 'link-button', 'aria-label': `${t('deleteNote')}: ${n.text.slice(0, 40)}` }, t('deleteNote'));
+        del.addEventListener('click', () => {
+          saveNotes(this.portfolio, loadNotes(this.portfolio).filter((x) => x.id !== n.id));
+          this.draw();
+        });
+        return h('li', { class: 'note' }, h('pre', {}, n.text), h('small', {}, new Date(n.at).toLocaleString(this.ctx.lang)), ' ', del);
+      })));
+  }
+}
+
+/** A refusal notice: the reasons, and the refused text with copy / keep / dismiss. */
+export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[], notes: Notes): HTMLElement {
+  const { t } = ctx;
+  const text = texts.map((x) => x.text).filter((x) => x.length > 0).join('\n');
+  const status = h('p', { role: 'status', class: 'ok' });
+  const box = h('section', { class: 'refusal', role: 'alert', 'aria-labelledby': 'refusal-title' });
+  const area = h('textarea', { readonly: true, rows: '4', class: 'refused-text', 'aria-label': t('refusedText') });
+  area.value = text;
+  const copy = h('button', { type: 'button', class: 'refusal-copy' }, t('copy'));
+  copy.addEventListener('click', async () => {
+    status.textContent = (await copyText(text, area)) ? t('copied') : t('copyFailed');
+  });
+  const keep = h('button', { type: 'button', class: 'refusal-keep' }, t('keepAsNote'));
+  keep.addEventListener('click', () => {
+    notes.add(texts.find((x) => x.node)?.node ?? null, text);
+    keep.disabled = true;
+    status.textContent = t('keptAsNote');
+  });
+  const dismiss = h('button', { type: 'button', class: 'refusal-dismiss' }, t('dismiss'));
+  dismiss.addEventListener('click', () => {
+    if (text && !keep.disabled && !confirm(t('confirmDiscardRefused'))) return;
+    box.remove();
+  });
+  box.append(
+    h('h3', { id: 'refusal-title' }, t('editRefused')),
+    h('ul', { class: 'reasons' }, ...(reasons.length ? reasons : [t('err_unknown')]).map((r) => h('li', {}, r))));
+  if (text) box.append(h('p', {}, t('refusedTextHelp')), area);
+  box.append(h('div', { class: 'actions' }, text ? copy : null, text ? keep : null, dismiss), status);
+  return box;
+}
