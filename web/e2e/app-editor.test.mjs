@@ -105,8 +105,8 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
 
   // A section with formatted text.
   await page.click('button.add-section');
-  await page.waitForSelector('.node-section input.node-title');
-  await page.fill('.node-section input.node-title', 'Goals');
+  await page.waitForSelector('.node-section input.node-title:focus');
+  await page.keyboard.type('Goals');
   await page.keyboard.press('Tab');
   await page.click('.node-section .rich');
   await page.keyboard.type('Learn to triage');
@@ -137,7 +137,7 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
 test('two browser contexts co-edit a page and each sees the other’s typing within 1 s, with presence and cursors', { timeout: 60_000 }, async () => {
   const { page: a, id, pageNode } = await ownerWithPage('Shared page');
   await a.click('button.add-section');
-  await a.waitForSelector('.node-section .rich');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
   await a.click('.node-section .rich');
   await a.keyboard.type('Ada: ');
 
@@ -187,7 +187,7 @@ test('the owner revokes a visitor: the visitor’s open page shows within 2 s th
 test('a read-only visitor is offered no outline or page controls', { timeout: 60_000 }, async () => {
   const { page: a, id, pageNode } = await ownerWithPage('Read only');
   await a.click('button.add-section');
-  await a.waitForSelector('.node-section .rich');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
   await a.click('.node-section .rich');
   await a.keyboard.type('Only to read');
   const rita = await person('Rita Reader');

@@ -34,6 +34,7 @@ export class OutlineView {
   private editing: string | null = null;
   private adding: string | null = null;
   private message: string | null = null;
+  private justOpened: string | null = null;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly src: OutlineSource,
     private readonly selected: string | undefined) {
@@ -103,10 +104,16 @@ export class OutlineView {
     if (cols.length === 0) parts.push(h('p', { class: 'muted' }, t('noCollections')));
     if (this.src.portfolioDoc && this.can('create_child', pid)) parts.push(this.addForm('collection', pid, this.src.portfolioDoc));
     if (this.message) parts.push(h('p', { role: 'alert', class: 'error' }, this.message));
+    // A redraw (someone else's change, a policy push) keeps focus and half-typed titles.
     const focused = document.activeElement;
     const focusKey = focused instanceof HTMLElement && this.el.contains(focused) ? focused.dataset.focusKey : undefined;
+    const typed = focused instanceof HTMLInputElement ? focused.value : null;
     this.el.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
-    if (focusKey) this.el.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus();
+    if (focusKey) {
+      const el = this.el.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+      if (el instanceof HTMLInputElement && typed !== null) el.value = typed;
+      el?.focus();
+    }
   }
 
   private fail(text: string): void {
@@ -118,7 +125,7 @@ export class OutlineView {
     const { t } = this.ctx;
     const kindLabel = t(kind);
     if (this.editing === id && parentDoc) {
-      const input = h('input', { value: title, 'aria-label': `${t('newTitle')} (${kindLabel})`, class: 'rename-input', required: true, maxlength: '200' });
+      const input = h('input', { value: title, 'aria-label': `${t('newTitle')} (${kindLabel})`, class: 'rename-input', required: true, maxlength: '200', 'data-focus-key': `rename-input:${id}` });
       const form = h('form', { class: 'rename' }, input,
         h('button', { type: 'submit' }, t('save')),
         h('button', { type: 'button', 'data-cancel': '' }, t('cancel')));
@@ -133,7 +140,10 @@ export class OutlineView {
         this.message = r.ok ? null : r.message;
         this.draw();
       });
-      queueMicrotask(() => { input.focus(); input.select(); });
+      if (this.justOpened === id) {
+        this.justOpened = null;
+        queueMicrotask(() => { input.focus(); input.select(); });
+      }
       return form;
     }
     const label = link ? h('a', { href: link, class: 'title', 'aria-current': id === this.selected ? 'page' : undefined }, title) : h('span', { class: 'title' }, title);
@@ -152,7 +162,7 @@ export class OutlineView {
       if (i > 0) tool(t('moveUp'), 'move-up', () => move(i - 1));
       if (i < n - 1) tool(t('moveDown'), 'move-down', () => move(i + 1));
     }
-    if (parentDoc && this.can('write', id)) tool(t('rename'), 'rename', () => { this.editing = id; this.draw(); });
+    if (parentDoc && this.can('write', id)) tool(t('rename'), 'rename', () => { this.editing = id; this.justOpened = id; this.draw(); });
     if (parentDoc && this.can('delete', id)) {
       tool(t('delete'), 'delete', () => {
         if (!confirm(`${t('confirmDelete')} ${title}`)) return;
@@ -169,16 +179,19 @@ export class OutlineView {
     const key = `${kind}:${parent}`;
     if (kind === 'page' && this.adding !== key) {
       const b = h('button', { type: 'button', class: 'small add-page', 'data-focus-key': `add:${parent}` }, t('addPage'));
-      b.addEventListener('click', () => { this.adding = key; this.draw(); });
+      b.addEventListener('click', () => { this.adding = key; this.justOpened = key; this.draw(); });
       return b;
     }
     const id = uid('add');
-    const input = h('input', { id, required: true, maxlength: '200', class: `new-${kind}` });
+    const input = h('input', { id, required: true, maxlength: '200', class: `new-${kind}`, 'data-focus-key': `new:${key}` });
     const form = h('form', { class: `add-form add-${kind}` },
       h('label', { for: id }, kind === 'collection' ? t('newCollection') : t('newPage')), input,
       h('button', { type: 'submit' }, t('add')));
     if (kind === 'page') {
-      queueMicrotask(() => input.focus());
+      if (this.justOpened === key) {
+        this.justOpened = null;
+        queueMicrotask(() => input.focus());
+      }
       input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { this.adding = null; this.draw(); } });
     }
     form.addEventListener('submit', (ev) => {

@@ -5,6 +5,10 @@
 // remote cursors come from ephemeral messages; refused edits come back as a
 // notice with the text (editor/refusal.ts).
 //
+// A node just created is not in the policy snapshot yet, so the engine does
+// not offer editing it until the server's next push (within about a second);
+// its title gets the focus then.
+//
 // Attachments are uploaded to the section (or page) that will hold them —
 // that node's Write decides — and downloaded from there.
 import type { DocId, DocPatch, FileRef, Page, PageNode, SyncEvent } from '../../pkg/folio_wasm.js';
@@ -30,6 +34,7 @@ export class PageEditor {
   private boxes = new Map<string, TextBox>();
   private caretNode: string | null = null;
   private peers = new Map<string, PeerState>();
+  private pendingFocus: string | null = null;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly portfolio: string,
     private readonly node: string, private readonly doc: DocId, title: string,
@@ -115,9 +120,7 @@ export class PageEditor {
     const { t } = this.ctx;
     const view = this.live.client.read(this.doc) as (Page & { kind: string }) | undefined;
     if (!view || view.kind !== 'page') return;
-    // Keep the caret where it was across the redraw.
-    const focused = [...this.boxes.entries()].find(([, b]) => document.activeElement === b.area);
-    const keep = focused ? { node: focused[0], sel: focused[1].selection } : null;
+    const restore = this.keepFocus();
     for (const b of this.boxes.values()) b.dispose();
     this.boxes = new Map();
 
@@ -126,7 +129,7 @@ export class PageEditor {
       view.submitted_at ? `${t('submittedOn')} ${new Date(view.submitted_at).toLocaleString(this.ctx.lang)}` : t('notSubmitted'));
     const actions = h('div', { class: 'actions' });
     if (mayWritePage) {
-      const b = h('button', { type: 'button', id: view.submitted_at ? 'withdraw-page' : 'submit-page' }, view.submitted_at ? t('withdraw') : t('submitPage'));
+      const b = h('button', { type: 'button', id: view.submitted_at ? 'withdraw-page' : 'submit-page', 'data-focus-key': 'submit' }, view.submitted_at ? t('withdraw') : t('submitPage'));
       b.addEventListener('click', () => {
         const r = this.live.edit(this.doc, view.submitted_at ? { op: 'withdraw' } : { op: 'submit', now: Date.now() });
         if (!r.ok) this.fail(r.message);
@@ -138,23 +141,58 @@ export class PageEditor {
     if (view.children.length === 0) parts.push(h('p', { class: 'muted' }, t('emptyPage')));
     if (this.can('create_child', this.node)) parts.push(this.addSection(this.node, t('addSection')));
     this.body.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
-    if (keep?.sel) this.boxes.get(keep.node)?.focusAt(keep.sel.start, keep.sel.end);
+    restore();
+    this.focusPending();
     this.cursors(this.peers);
+  }
+
+  /** Redraws must not take the caret (or a half-typed title) away: note where it is, put it back. */
+  private keepFocus(): () => void {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !this.body.contains(active)) return () => undefined;
+    const box = [...this.boxes.entries()].find(([, b]) => b.area === active);
+    if (box) {
+      const [node, b] = box;
+      const s = b.currentSelection();
+      return () => this.boxes.get(node)?.focusAt(s.start, s.end);
+    }
+    const key = active.dataset.focusKey;
+    if (!key) return () => undefined;
+    const input = active instanceof HTMLInputElement ? { value: active.value, start: active.selectionStart, end: active.selectionEnd } : null;
+    return () => {
+      const el = this.body.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(key)}"]`);
+      if (!el) return;
+      if (input && el instanceof HTMLInputElement && el.type !== 'file') {
+        el.value = input.value;
+        el.focus();
+        el.setSelectionRange(input.start, input.end);
+      } else el.focus();
+    };
   }
 
   private titleInput(n: PageNode, label: string): HTMLElement {
     if (!this.can('write', n.id)) return h('span', { class: 'node-title' }, n.title || label);
-    const input = h('input', { value: n.title, class: 'node-title', 'aria-label': `${this.ctx.t('title')} (${label})`, maxlength: '200' });
-    input.addEventListener('change', () => {
+    const input = h('input', { value: n.title, class: 'node-title', 'aria-label': `${this.ctx.t('title')} (${label})`, maxlength: '200', 'data-focus-key': `title:${n.id}` });
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    const save = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const now = this.live.client.readNode(this.doc, n.id) as PageNode | undefined;
+      if (now && now.title === input.value) return;
       const r = this.live.edit(this.doc, { op: 'rename', node: n.id, title: input.value });
       if (!r.ok) this.fail(r.message);
+    };
+    input.addEventListener('input', () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(save, 400);
     });
+    input.addEventListener('change', save);
     return input;
   }
 
   private deleteButton(n: PageNode, label: string): HTMLElement | null {
     if (!this.can('delete', n.id)) return null;
-    const b = h('button', { type: 'button', class: 'small delete', 'aria-label': `${this.ctx.t('delete')}: ${n.title || label}` }, this.ctx.t('delete'));
+    const b = h('button', { type: 'button', class: 'small delete', 'data-focus-key': `delete:${n.id}`, 'aria-label': `${this.ctx.t('delete')}: ${n.title || label}` }, this.ctx.t('delete'));
     b.addEventListener('click', () => {
       if (!confirm(`${this.ctx.t('confirmDelete')} ${n.title || label}`)) return;
       const r = this.live.edit(this.doc, { op: 'delete_node', node: n.id });
@@ -205,7 +243,7 @@ export class PageEditor {
   }
 
   private addSection(parent: string, text: string): HTMLElement {
-    const b = h('button', { type: 'button', class: parent === this.node ? 'add-section' : 'small add-subsection', 'data-parent': parent }, text);
+    const b = h('button', { type: 'button', class: parent === this.node ? 'add-section' : 'small add-subsection', 'data-parent': parent, 'data-focus-key': `add-section:${parent}` }, text);
     b.addEventListener('click', () => {
       const id = newNodeId();
       const r = this.live.edit(this.doc, { op: 'add_section', parent, id, title: '' });
@@ -215,13 +253,25 @@ export class PageEditor {
     return b;
   }
 
+  /** Focus a new node's title once it is drawn editable (the engine knows a
+   * new node from the server's next policy push, within about a second). */
   private focusTitle(id: string): void {
-    queueMicrotask(() => this.body.querySelector<HTMLInputElement>(`[data-node="${CSS.escape(id)}"] input.node-title`)?.focus());
+    this.pendingFocus = id;
+    queueMicrotask(() => this.focusPending());
+  }
+
+  private focusPending(): void {
+    if (!this.pendingFocus) return;
+    const el = this.body.querySelector<HTMLInputElement>(`[data-node="${CSS.escape(this.pendingFocus)}"] input.node-title`);
+    if (el) {
+      this.pendingFocus = null;
+      el.focus();
+    }
   }
 
   private addInto(parent: string): HTMLElement {
     const { t } = this.ctx;
-    const text = h('button', { type: 'button', class: 'small add-text', 'data-parent': parent }, t('addText'));
+    const text = h('button', { type: 'button', class: 'small add-text', 'data-parent': parent, 'data-focus-key': `add-text:${parent}` }, t('addText'));
     text.addEventListener('click', () => {
       const id = newNodeId();
       const r = this.live.edit(this.doc, { op: 'add_node', parent, id, title: '', spec: { type: 'text' } });

@@ -157,6 +157,11 @@ export class TextBox {
     return this.sel;
   }
 
+  /** The selection now (from the DOM while focused), else the last known one. */
+  currentSelection(): { start: number; end: number } {
+    return this.domSelection() ?? this.sel ?? { start: this.l.length, end: this.l.length };
+  }
+
   /** Focuses the box with this selection. */
   focusAt(start: number, end = start): void {
     this.area.focus();
