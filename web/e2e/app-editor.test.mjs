@@ -210,8 +210,9 @@ test('a Write grant that expired while the user typed offline: the refusal notic
   await a.waitForSelector('.node-section .rich');
   const eve = await person('Eve Editor');
   await grant(a, id, [eve.id], 'comment');
+  // Comment on the whole portfolio; Write on the page for a few seconds only.
   const ends = Date.now() + 6_000;
-  await grant(a, id, [eve.id], 'write', { end: ends });
+  await grant(a, id, [eve.id], 'write', { node: pageNode, end: ends });
   await eve.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
   await eve.page.waitForSelector('.node-section .rich[contenteditable="true"]');
 

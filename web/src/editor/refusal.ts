@@ -66,10 +66,24 @@ export class Notes {
   }
 }
 
+/** The refused text for people: each change's text, in order, one
+ * paragraph per node and field (typing comes back one change per keystroke). */
+export function refusedText(texts: RefusedText[]): string {
+  const groups: { key: string; text: string }[] = [];
+  for (const x of texts) {
+    if (!x.text) continue;
+    const key = `${x.node ?? ''}/${x.field ?? ''}`;
+    const last = groups[groups.length - 1];
+    if (last && last.key === key) last.text += x.text;
+    else groups.push({ key, text: x.text });
+  }
+  return groups.map((g) => g.text).join('\n\n');
+}
+
 /** A refusal notice: the reasons, and the refused text with copy / keep / dismiss. */
 export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[], notes: Notes): HTMLElement {
   const { t } = ctx;
-  const text = texts.map((x) => x.text).filter((x) => x.length > 0).join('\n');
+  const text = refusedText(texts);
   const status = h('p', { role: 'status', class: 'ok' });
   const box = h('section', { class: 'refusal', role: 'alert', 'aria-labelledby': 'refusal-title' });
   const area = h('textarea', { readonly: true, rows: '4', class: 'refused-text', 'aria-label': t('refusedText') });
