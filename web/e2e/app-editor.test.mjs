@@ -225,13 +225,14 @@ test('a Write grant that expired while the user typed offline: the refusal notic
   await eve.ctx.setOffline(false);
 
   await eve.page.waitForSelector('.refusal', { timeout: 10_000 });
-  assert.match(await eve.page.textContent('.refusal .reasons'), /write|Write/);
+  assert.match(await eve.page.textContent('.refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
   assert.equal(await eve.page.inputValue('.refusal textarea'), 'Typed on the train');
   await screenshot(eve.page, 'app-editor-refused');
   await eve.page.click('.refusal button.refusal-keep');
   await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
   // The page itself is back to the server's state, and no longer editable.
   await eve.page.waitForSelector('.node-section .rich[contenteditable="false"]');
+  assert.equal(await eve.page.isVisible('#outline button.rename'), false, 'the page can no longer be renamed');
   assert.equal((await eve.page.textContent('.node-section .rich')).includes('train'), false);
   // The note survives a reload (kept in this browser).
   await eve.page.reload();

@@ -237,6 +237,7 @@ const en = {
   privateNotes: 'Private notes',
   privateNotesHelp: 'Only in this browser; nobody else sees them.',
   deleteNote: 'Delete note',
+  moreReasons: 'More reasons',
 } as const;
 
 export type Key = keyof typeof en;
@@ -475,6 +476,7 @@ const nl: Record<Key, string> = {
   privateNotes: 'Privénotities',
   privateNotesHelp: 'Alleen in deze browser; niemand anders ziet ze.',
   deleteNote: 'Notitie verwijderen',
+  moreReasons: 'Meer redenen',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

@@ -82,7 +82,7 @@ export class PageEditor {
         break;
       case 'rejected':
         if (e.docId !== this.doc) break;
-        this.notices.append(refusalNotice(this.ctx, e.reasons.map((r) => r.reason), e.text, this.notes));
+        this.notices.append(refusalNotice(this.ctx, e.reasons.map((r) => r.reason), e.text, this.notes, this.names(e.previous)));
         this.draw();
         break;
       case 'ephemeral':
@@ -100,6 +100,22 @@ export class PageEditor {
         break;
     }
     return true;
+  }
+
+  /** Titles by node id (the page's, and its nodes' as they were), to name them in reasons. */
+  private names(previous: unknown): Map<string, string> {
+    const out = new Map<string, string>([[this.node, this.heading.textContent ?? '']]);
+    const walk = (nodes: PageNode[]) => {
+      for (const n of nodes) {
+        out.set(n.id, n.title || this.ctx.t('untitled'));
+        walk(n.children);
+      }
+    };
+    const now = this.live.client.read(this.doc) as (Page & { kind: string }) | undefined;
+    if (now?.kind === 'page') walk(now.children);
+    const before = previous as (Page & { kind: string }) | null;
+    if (before?.kind === 'page') walk(before.children);
+    return out;
   }
 
   private textChanged(patches: DocPatch[]): void {
@@ -171,7 +187,7 @@ export class PageEditor {
   }
 
   private titleInput(n: PageNode, label: string): HTMLElement {
-    if (!this.can('write', n.id)) return h('span', { class: 'node-title' }, n.title || label);
+    if (!this.can('write', n.id)) return h('span', { class: n.title ? 'node-title' : 'node-title muted' }, n.title || this.ctx.t('untitled'));
     const input = h('input', { value: n.title, class: 'node-title', 'aria-label': `${this.ctx.t('title')} (${label})`, maxlength: '200', 'data-focus-key': `title:${n.id}` });
     let timer: ReturnType<typeof setTimeout> | null = null;
     const save = () => {

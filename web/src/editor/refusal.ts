@@ -66,6 +66,25 @@ export class Notes {
   }
 }
 
+/** The server's reasons once each, node ids named by their titles where known. */
+export function readableReasons(reasons: string[], names: Map<string, string>): string[] {
+  const named = reasons.map((r) => r.replace(/`([A-Za-z0-9_:.-]{1,64})`/g, (all, id: string) => {
+    const title = names.get(id);
+    return title ? `“${title}”` : all;
+  }));
+  return [...new Set(named)];
+}
+
+function reasonList(ctx: Ctx, reasons: string[], names: Map<string, string>): HTMLElement {
+  const all = readableReasons(reasons.length ? reasons : [ctx.t('err_unknown')], names);
+  const shown = all.slice(0, 2);
+  const rest = all.slice(2);
+  const list = h('ul', { class: 'reasons' }, ...shown.map((r) => h('li', {}, r)));
+  if (rest.length === 0) return list;
+  return h('div', {}, list, h('details', {}, h('summary', {}, `${ctx.t('moreReasons')} (${rest.length})`),
+    h('ul', { class: 'reasons more' }, ...rest.map((r) => h('li', {}, r)))));
+}
+
 /** The refused text for people: each change's text, in order, one
  * paragraph per node and field (typing comes back one change per keystroke). */
 export function refusedText(texts: RefusedText[]): string {
@@ -81,7 +100,7 @@ export function refusedText(texts: RefusedText[]): string {
 }
 
 /** A refusal notice: the reasons, and the refused text with copy / keep / dismiss. */
-export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[], notes: Notes): HTMLElement {
+export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[], notes: Notes, names: Map<string, string>): HTMLElement {
   const { t } = ctx;
   const text = refusedText(texts);
   const status = h('p', { role: 'status', class: 'ok' });
@@ -105,7 +124,7 @@ export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[],
   });
   box.append(
     h('h3', { id: 'refusal-title' }, t('editRefused')),
-    h('ul', { class: 'reasons' }, ...(reasons.length ? reasons : [t('err_unknown')]).map((r) => h('li', {}, r))));
+    reasonList(ctx, reasons, names));
   if (text) box.append(h('p', {}, t('refusedTextHelp')), area);
   box.append(h('div', { class: 'actions' }, text ? copy : null, text ? keep : null, dismiss), status);
   return box;

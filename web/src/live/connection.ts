@@ -15,6 +15,8 @@
 //   the offer can overtake the registration and be answered `unavailable`;
 //   such a document is offered again on a fresh connection (at most 3 times)
 //   before the views hear that it is unavailable.
+// - At a snapshot's `valid_until` (the next instant a decision may flip) the
+//   views hear the policy again and re-ask the engine, connected or not.
 // - Engines are kept per portfolio (the snapshot's root node): revisions are
 //   per portfolio, and the engine refuses older revisions than it holds.
 import {
@@ -51,7 +53,7 @@ export function newDocId(): DocId {
 }
 
 /** The part of a policy snapshot the views read (the engine reads all of it). */
-interface Snapshot { nodes?: { id: string; parent?: string | null; kind?: string; title?: string }[] }
+interface Snapshot { valid_until?: number; nodes?: { id: string; parent?: string | null; kind?: string; title?: string }[] }
 
 /** The portfolio a snapshot is for: its root node (the one without a parent). */
 function snapshotPortfolio(snapshot: Snapshot): string | null {
@@ -68,6 +70,7 @@ export class Live {
   private readonly listeners = new Set<LiveListener>();
   private readonly statusListeners = new Set<(s: LiveStatus) => void>();
   private readonly created = new Map<DocId, number>();
+  private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
   private ws: WebSocket | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -149,6 +152,7 @@ export class Live {
     removeEventListener('online', this.onOnline);
     removeEventListener('offline', this.onOffline);
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.rechecks.values()) clearTimeout(t);
     this.ws?.close();
     this.listeners.clear();
     this.statusListeners.clear();
@@ -209,6 +213,21 @@ export class Live {
     };
   }
 
+  /** Decisions can flip at the snapshot's `valid_until` (an expiry, a start):
+   * tell the views then, so they ask the engine again, even while offline. */
+  private recheckAt(portfolio: string, e: SyncEvent & { type: 'policy' }): void {
+    const at = (e.snapshot as Snapshot).valid_until;
+    const old = this.rechecks.get(portfolio);
+    if (old) clearTimeout(old);
+    if (typeof at !== 'number') return;
+    const delay = Math.max(0, at - Date.now()) + 50;
+    if (delay > 2 ** 31 - 1) return;
+    this.rechecks.set(portfolio, setTimeout(() => {
+      this.rechecks.delete(portfolio);
+      if (this.snapshots.get(portfolio) === e.snapshot) this.emit(e, 'local');
+    }, delay));
+  }
+
   private receive(frame: Uint8Array): void {
     const r = this.client.receive(frame);
     if (r.type !== 'success') {
@@ -228,7 +247,10 @@ export class Live {
           if (portfolio) {
             const loaded = this.engine(portfolio).load(e.snapshot);
             if (loaded.type !== 'success') console.warn('policy snapshot refused:', loaded.error.message);
-            else this.snapshots.set(portfolio, e.snapshot as Snapshot);
+            else {
+              this.snapshots.set(portfolio, e.snapshot as Snapshot);
+              this.recheckAt(portfolio, e);
+            }
           }
           break;
         }
