@@ -240,3 +240,36 @@ test('a Write grant that expired while the user typed offline: the refusal notic
   await eve.ctx.close();
   await a.close();
 });
+
+test('edits made offline sync on reconnect, even when the tab was closed meanwhile', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Offline edits');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  const olga = await person('Olga Offline');
+  await grant(a, id, [olga.id], 'write');
+  const url = `${server.url}/${pageUrl(id, pageNode)}`;
+  await olga.page.goto(url);
+  await olga.page.waitForSelector('.node-section .rich[contenteditable="true"]');
+
+  // Offline: the indicator says so, typing goes on.
+  await olga.ctx.setOffline(true);
+  await olga.page.waitForSelector('#live-status.live-offline:has-text("Offline")');
+  await olga.page.click('.node-section .rich');
+  await olga.page.keyboard.type('first offline line');
+  await olga.ctx.setOffline(false);
+  await a.waitForSelector('.node-section .rich:has-text("first offline line")', { timeout: 10_000 });
+
+  // Offline again, and the tab is closed before the network returns.
+  await olga.ctx.setOffline(true);
+  await olga.page.waitForSelector('#live-status.live-offline');
+  await olga.page.click('.node-section .rich');
+  await olga.page.keyboard.press('End');
+  await olga.page.keyboard.type(' + kept while the tab was closed');
+  await olga.page.close();
+  await olga.ctx.setOffline(false);
+  const again = await openApp(olga.ctx, server, pageUrl(id, pageNode));
+  await again.waitForSelector('.node-section .rich:has-text("kept while the tab was closed")');
+  await a.waitForSelector('.node-section .rich:has-text("first offline line + kept while the tab was closed")', { timeout: 10_000 });
+  await olga.ctx.close();
+  await a.close();
+});

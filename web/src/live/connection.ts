@@ -8,6 +8,12 @@
 //   with jitter), and at once when the browser says it is online again. While
 //   offline, edits go into the held documents; the client re-syncs every held
 //   document when the next `peer` arrives, so they reach the server then.
+// - Edits the server may not have yet (made offline, or on a document opened
+//   from such a copy) are also kept in localStorage, per person and document,
+//   so a reload or a closed tab loses nothing: `find` opens the kept copy and
+//   syncs it. The copy is dropped once a connection has been up for 5 s
+//   without the server refusing it, or at once when it refuses (the refused
+//   text then goes to the notice).
 // - The browser's `offline` event closes the socket at once (a half-open
 //   socket would otherwise hide the outage until a write fails).
 // - A document created here is offered to the server right after the parent
@@ -32,6 +38,7 @@ export type LiveListener = (event: SyncEvent, origin: Origin) => void;
 export type EditResult = { ok: true; patches: DocPatch[] } | { ok: false; kind: string; message: string };
 
 const MAX_BACKOFF_MS = 15_000;
+const SETTLE_MS = 5_000;
 const CREATE_RETRIES = 3;
 
 function random16(): Uint8Array {
@@ -61,6 +68,35 @@ function snapshotPortfolio(snapshot: Snapshot): string | null {
   return root?.id ?? null;
 }
 
+/** Copies of documents with edits not yet on the server, per person, in localStorage. */
+class OfflineStore {
+  constructor(private readonly principal: string) {}
+  private key(doc: DocId): string {
+    return `folio.offline.${this.principal}.${doc}`;
+  }
+  keep(doc: DocId, bytes: Uint8Array): void {
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    try {
+      localStorage.setItem(this.key(doc), btoa(s));
+    } catch (e) {
+      console.warn('cannot keep an offline copy:', e); // storage full: the tab still holds the edits
+    }
+  }
+  load(doc: DocId): Uint8Array | null {
+    const v = localStorage.getItem(this.key(doc));
+    if (!v) return null;
+    try {
+      return Uint8Array.from(atob(v), (c) => c.charCodeAt(0));
+    } catch {
+      return null;
+    }
+  }
+  drop(doc: DocId): void {
+    localStorage.removeItem(this.key(doc));
+  }
+}
+
 export class Live {
   readonly client: SyncClient;
   readonly principal: string;
@@ -71,6 +107,10 @@ export class Live {
   private readonly statusListeners = new Set<(s: LiveStatus) => void>();
   private readonly created = new Map<DocId, number>();
   private readonly rechecks = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Documents with local edits the server may not have yet. */
+  private readonly pending = new Set<DocId>();
+  private readonly offline: OfflineStore;
+  private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private ws: WebSocket | null = null;
   private attempt = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -78,6 +118,7 @@ export class Live {
 
   constructor(principal: string, private readonly token?: string) {
     this.principal = principal;
+    this.offline = new OfflineStore(principal);
     this.client = new SyncClient(crypto.randomUUID(), principal, random16());
     addEventListener('online', this.onOnline);
     addEventListener('offline', this.onOffline);
@@ -116,8 +157,21 @@ export class Live {
     return () => this.statusListeners.delete(f);
   }
 
-  /** Asks for a document (its `loaded` event says when it is here; `read` may already have it). */
+  /** Asks for a document (its `loaded` event says when it is here; `read` may already have it).
+   * A copy with edits made offline (kept in this browser) is opened and synced first. */
   find(doc: DocId): void {
+    if (this.client.status(doc) === undefined) {
+      const kept = this.offline.load(doc);
+      if (kept) {
+        const r = this.client.open(doc, kept);
+        if (r.type === 'success') {
+          this.pending.add(doc);
+          this.send(r.value);
+          return;
+        }
+        this.offline.drop(doc); // unreadable copy: the server's is the one
+      }
+    }
     const r = this.client.find(doc);
     if (r.type === 'success') this.send(r.value);
   }
@@ -127,7 +181,7 @@ export class Live {
     const r = this.client.createDoc(doc, spec);
     if (r.type !== 'success') return { ok: false, kind: r.error.kind, message: r.error.message };
     this.created.set(doc, 0);
-    setTimeout(() => this.created.delete(doc), 10_000);
+    if (this.status === 'online') setTimeout(() => this.created.delete(doc), 10_000);
     this.send(r.value);
     return { ok: true, patches: [] };
   }
@@ -137,6 +191,12 @@ export class Live {
     const r = this.client.edit(doc, edit);
     if (r.type !== 'success') return { ok: false, kind: r.error.kind, message: r.error.message };
     this.send(r.value.send);
+    if (this.ws?.readyState !== WebSocket.OPEN || this.pending.has(doc)) {
+      // Not on the server yet: keep a copy so a reload or a closed tab loses nothing.
+      this.pending.add(doc);
+      const bytes = this.client.save(doc);
+      if (bytes) this.offline.keep(doc, bytes);
+    }
     if (r.value.patches.length) this.emit({ type: 'changed', docId: doc, patches: r.value.patches }, 'local');
     return { ok: true, patches: r.value.patches };
   }
@@ -213,6 +273,20 @@ export class Live {
     };
   }
 
+  /** Connected: what was kept offline has been offered again; once the
+   * server has had a few seconds to answer (a refusal comes back at once),
+   * the kept copies are no longer needed. */
+  private settle(): void {
+    for (const doc of this.created.keys()) setTimeout(() => this.created.delete(doc), 10_000);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = null;
+      if (this.status !== 'online') return;
+      for (const doc of this.pending) this.offline.drop(doc);
+      this.pending.clear();
+    }, SETTLE_MS);
+  }
+
   /** Decisions can flip at the snapshot's `valid_until` (an expiry, a start):
    * tell the views then, so they ask the engine again, even while offline. */
   private recheckAt(portfolio: string, e: SyncEvent & { type: 'policy' }): void {
@@ -241,6 +315,7 @@ export class Live {
         case 'connected':
           this.attempt = 0;
           this.setStatus('online');
+          this.settle();
           break;
         case 'policy': {
           const portfolio = snapshotPortfolio(e.snapshot);
@@ -257,6 +332,12 @@ export class Live {
         case 'loaded':
         case 'changed':
           this.created.delete(e.docId);
+          break;
+        case 'rejected':
+          // The refused edits are handed to the views (notice, private note);
+          // the document is the server's again.
+          this.pending.delete(e.docId);
+          this.offline.drop(e.docId);
           break;
         case 'unavailable': {
           const tries = this.created.get(e.docId);
