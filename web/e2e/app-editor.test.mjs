@@ -273,3 +273,26 @@ test('edits made offline sync on reconnect, even when the tab was closed meanwhi
   await olga.ctx.close();
   await a.close();
 });
+
+test('attachments: upload an image and a PDF into a section, see the previews, download the file back', { timeout: 60_000 }, async () => {
+  const { page, id } = await ownerWithPage('Attachments');
+  await page.click('button.add-section');
+  await page.waitForSelector('.node-section input.node-title:focus');
+  await page.keyboard.type('Evidence');
+  // A 1×1 PNG and a tiny PDF.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  const pdf = Buffer.from('%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+  await page.setInputFiles('.node-section input[type=file]', { name: 'badge.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector('.node-file img.preview[alt="badge.png"]');
+  await page.waitForFunction(() => document.querySelector('.node-file img.preview')?.naturalWidth === 1);
+  await page.setInputFiles('.node-section input[type=file]', { name: 'report.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.waitForSelector('.node-file object.preview.pdf');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.node-file a[download="badge.png"]')]);
+  assert.equal(download.suggestedFilename(), 'badge.png');
+  const saved = await download.path();
+  const { readFileSync } = await import('node:fs');
+  assert.deepEqual(readFileSync(saved), png);
+  await screenshot(page, 'app-editor-attachments');
+  await page.close();
+  assert.ok(id);
+});
