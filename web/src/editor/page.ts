@@ -21,6 +21,7 @@ import { newNodeId, type Live, type Origin } from '../live/connection';
 import { Presence, type PeerState } from './presence';
 import { Notes, refusalNotice } from './refusal';
 import { TextBox, type Cursor } from './textbox';
+import { FeedbackPanel } from '../feedback/panel';
 
 const STRUCTURE: DocPatch['patch'][] = ['nodeAdded', 'nodeRemoved', 'nodeChanged', 'documentChanged'];
 
@@ -35,6 +36,8 @@ export class PageEditor {
   private caretNode: string | null = null;
   private peers = new Map<string, PeerState>();
   private pendingFocus: string | null = null;
+  /** The feedback panel (web/src/feedback/): it follows the live connection itself. */
+  private readonly feedback: FeedbackPanel;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly portfolio: string,
     private readonly node: string, private readonly doc: DocId, title: string,
@@ -47,6 +50,8 @@ export class PageEditor {
     this.heading = h('h2', { id: 'page-title' }, title);
     this.el = h('article', { class: 'page-editor', 'data-page': node, 'aria-labelledby': 'page-title' },
       this.heading, this.presence.el, this.notices, this.error, this.body);
+    this.feedback = new FeedbackPanel(ctx, live, portfolio, node, doc, notes);
+    this.el.append(this.feedback.el);
     live.find(doc);
     if (live.client.read(doc)) this.draw();
   }
@@ -57,6 +62,7 @@ export class PageEditor {
   }
 
   dispose(): void {
+    this.feedback.dispose();
     this.presence.dispose();
     for (const b of this.boxes.values()) b.dispose();
   }
