@@ -97,7 +97,7 @@ export function entryView(ctx: Ctx, e: ThreadEntry, authors: Map<string, AuthorV
     if (x.body) body.append(h('p', { class: 'fb-text' }, x.body));
   }
   const tools = h('div', { class: 'fb-tools' });
-  const el = h('article', { class: `fb-entry fb-${x.kind.type}`, 'data-entry': x.id, 'data-author': e.author },
+  const el = h('article', { class: `fb-entry fb-kind-${x.kind.type}`, 'data-entry': x.id, 'data-author': e.author },
     authorLine(ctx, e, authors.get(e.author), me), meta, body, tools);
   const slot = h('div', { class: 'fb-slot' });
   const open = (form: HTMLElement) => {

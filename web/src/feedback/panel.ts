@@ -142,7 +142,9 @@ export class FeedbackPanel {
     try {
       const r = await this.source.write(node, thread, edit);
       if (!r.ok) return r.message;
-      this.draw();
+      // My first feedback here: the server now lists me among the authors (my role, my organisation).
+      if (!this.source.authors.has(this.live.principal)) void this.refresh();
+      else this.draw();
       return null;
     } catch (e) {
       return errorText(e, this.ctx.t);
