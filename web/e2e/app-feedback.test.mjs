@@ -158,6 +158,16 @@ test('a peer’s comment appears live on the owner’s open page, and the owner 
   await peer.page.click('.fb-inline button[type=submit]');
   await o.waitForSelector('.fb-entry:has-text("Nice first week! (Pia)")', { timeout: 5_000 });
   await screenshot(o, 'app-feedback-owner-live');
+  // A reader (Read, not Comment) sees the feedback and is offered no way to add to it.
+  const reader = await person('Rob Reader');
+  const rg = await apiFrom(o, 'POST', `/api/portfolios/${encodeURIComponent(id)}/access`, { users: [reader.id], level: 'read' });
+  assert.equal(rg.status, 201, JSON.stringify(rg.body));
+  await reader.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await reader.page.waitForSelector('.fb-entry:has-text("Nice first week! (Pia)")');
+  await reader.page.waitForSelector('#fb-read-only');
+  assert.equal(await reader.page.locator('#fb-new').count(), 0);
+  assert.equal(await reader.page.locator('#feedback-panel button').count(), 0, 'no reply, edit, delete, resolve or evaluate');
+  await reader.ctx.close();
   await peer.ctx.close();
   await o.close();
 });

@@ -277,6 +277,7 @@ const en = {
   fbLevelDeveloping: 'Developing',
   fbLevelProficient: 'Proficient',
   fbLevelAdvanced: 'Advanced',
+  fbOwner: 'owner',
 } as const;
 
 export type Key = keyof typeof en;
@@ -555,6 +556,7 @@ const nl: Record<Key, string> = {
   fbLevelDeveloping: 'In ontwikkeling',
   fbLevelProficient: 'Bekwaam',
   fbLevelAdvanced: 'Gevorderd',
+  fbOwner: 'eigenaar',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

@@ -36,7 +36,7 @@ export function authorLine(ctx: Ctx, e: ThreadEntry, who: AuthorView | undefined
   const parts: (HTMLElement | string)[] = [h('strong', { class: 'fb-name' }, name)];
   if (e.author === me) parts.push(h('span', { class: 'fb-you' }, ` (${t('fbYou')})`));
   const role = who?.role;
-  if (role) parts.push(h('span', { class: 'fb-role' }, role));
+  if (role) parts.push(h('span', { class: 'fb-role' }, role === 'owner' ? t('fbOwner') : role));
   if (who?.external) parts.push(h('span', { class: 'fb-role fb-external' }, t('fbExternal')));
   const org = who?.organisation;
   if (org) {

@@ -20,7 +20,7 @@
 //   the list again. Refused feedback comes back as the editor's refusal
 //   notice, with the text to copy or keep.
 // - Open forms (new thread, replies, edits) are kept across redraws.
-import type { DocId, Page, PageNode, SyncEvent } from '../../pkg/folio_wasm.js';
+import type { DocId, DocPatch, Page, PageNode, SyncEvent } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
 import { h } from '../dom';
 import { errorText } from '../errors';
@@ -35,6 +35,7 @@ import './feedback.css';
 
 /** A principal no real person has: asking the engine about "someone else's" entry. */
 const STRANGER = 'someone-else';
+const STRUCTURE: DocPatch['patch'][] = ['nodeAdded', 'nodeRemoved', 'nodeChanged', 'documentChanged'];
 
 export class FeedbackPanel {
   readonly el: HTMLElement;
@@ -110,7 +111,8 @@ export class FeedbackPanel {
         if (this.source.docs.has(e.docId) || e.docId === this.pageDoc) this.draw();
         break;
       case 'changed':
-        if (this.source.docs.has(e.docId) || e.docId === this.pageDoc) this.draw();
+        // The page matters only for its anchors (structure and titles), not for every keystroke in it.
+        if (this.source.docs.has(e.docId) || (e.docId === this.pageDoc && e.patches.some((p) => STRUCTURE.includes(p.patch) && !(p.patch === 'nodeChanged' && p.field === 'text')))) this.draw();
         break;
       case 'ephemeral':
         if (e.docId === this.pageDoc && isHint(e.data)) void this.refresh();
@@ -160,9 +162,7 @@ export class FeedbackPanel {
     const { t } = this.ctx;
     const engine = this.live.engine(this.portfolio);
     if (!this.live.hasPolicy(this.portfolio)) return;
-    const active = document.activeElement;
-    const restore = active instanceof HTMLTextAreaElement && this.el.contains(active)
-      ? { el: active, start: active.selectionStart, end: active.selectionEnd } : null;
+    const restore = this.keepFocus();
 
     const stranger = engine.feedbackVisible(this.page, { author: STRANGER, thread_starter: STRANGER }, this.now());
     const onlyOwn = this.can('read', this.page) && stranger.type === 'success' && !stranger.value;
@@ -173,18 +173,29 @@ export class FeedbackPanel {
     const commentable = anchors.filter((a) => this.can('comment', a.id));
     const titles = new Map(anchors.map((a) => [a.id, a.label.replace(/^(– )+/, '')] as [string, string]));
     this.composer.setAnchors(commentable);
-    this.composerSlot.replaceChildren(commentable.length ? this.composer.el : h('p', { class: 'muted', id: 'fb-read-only' }, t('fbCannotComment')));
+    if (commentable.length === 0) this.composerSlot.replaceChildren(h('p', { class: 'muted', id: 'fb-read-only' }, t('fbCannotComment')));
+    else if (this.composerSlot.firstChild !== this.composer.el) this.composerSlot.replaceChildren(this.composer.el);
 
     const threads = foldThreads(this.source.read())
       .map((th) => ({ ...th, entries: th.entries.filter((e) => this.visible(th, e.author)) }))
       .filter((th) => th.entries.length > 0);
     if (threads.length === 0) this.list.replaceChildren(h('p', { class: 'muted', id: 'fb-none' }, t('fbNone')));
     else this.list.replaceChildren(...threads.map((th) => this.threadView(th, titles.get(th.node) ?? th.node)));
-    if (restore && !restore.el.isConnected) return;
-    if (restore && document.activeElement !== restore.el) {
-      restore.el.focus();
-      restore.el.setSelectionRange(restore.start, restore.end);
-    }
+    restore();
+  }
+
+  /** Forms survive redraws (they are kept, not rebuilt), but moving them in
+   * the document drops the focus: note where it was and put it back. */
+  private keepFocus(): () => void {
+    const active = document.activeElement;
+    if (!(active instanceof HTMLElement) || !this.el.contains(active)) return () => undefined;
+    const text = active instanceof HTMLTextAreaElement || (active instanceof HTMLInputElement && active.type === 'text')
+      ? { start: active.selectionStart, end: active.selectionEnd } : null;
+    return () => {
+      if (!active.isConnected || document.activeElement === active) return;
+      active.focus();
+      if (text && (active instanceof HTMLTextAreaElement || active instanceof HTMLInputElement)) active.setSelectionRange(text.start, text.end);
+    };
   }
 
   private threadView(th: Thread, about: string): HTMLElement {

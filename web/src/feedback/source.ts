@@ -44,6 +44,7 @@ export class FeedbackSource {
   private readonly mine = new Map<string, DocId>();
   /** Edits waiting for my (existing) document to arrive. */
   private readonly waiting = new Map<DocId, Edit[]>();
+  private readonly retries = new Map<DocId, number>();
   private refreshing: Promise<void> | null = null;
   private again = false;
 
@@ -88,7 +89,10 @@ export class FeedbackSource {
 
   /** A document of ours was answered `unavailable` (an overtaken hint): ask once more shortly. */
   retry(doc: DocId): void {
-    if (this.docs.has(doc)) setTimeout(() => this.live.find(doc), 800);
+    const tries = this.retries.get(doc) ?? 0;
+    if (!this.docs.has(doc) || tries >= 3) return; // truly unavailable (e.g. access ended): leave it
+    this.retries.set(doc, tries + 1);
+    setTimeout(() => this.live.find(doc), 800 * (tries + 1));
   }
 
   /** The held feedback documents, read. */
