@@ -12,7 +12,7 @@
 //!   else, and an organisation without a logo, gets 404.
 //! - `PUT /api/admin/orgs/{org}/logo` — an administrator sets (or replaces)
 //!   a logo: the body is the image, `Content-Type` one of PNG, JPEG, GIF or
-//!   WebP, at most [`MAX_LOGO_BYTES`]; the bytes must be what the type says
+//!   WebP, at most [`logo::MAX_BYTES`]; the bytes must be what the type says
 //!   (checked by their signature). SVG is refused: it can carry scripts.
 //!
 //! ## Decisions
@@ -43,11 +43,9 @@ use crate::admin::web::Admin;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{ContentType, DocumentId, DocumentRole, OrgId, OrgLogo, UserId};
+use crate::storage::{DocumentId, DocumentRole, OrgId, UserId};
+use crate::logo;
 use crate::sync::may_read;
-
-/// The largest logo accepted (256 KiB): a logo is shown at 32 px.
-pub const MAX_LOGO_BYTES: usize = 256 * 1024;
 
 /// An organisation as shown with an entry.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -189,27 +187,21 @@ pub async fn logo(
         .into_response())
 }
 
-/// The image types a logo may have, with their signatures.
+/// The declared type must be a logo type and the bytes must be of it.
 fn image_type(content_type: &str, bytes: &[u8]) -> Result<&'static str, ApiError> {
     let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    let (name, ok) = match essence.as_str() {
-        "image/png" => ("image/png", bytes.starts_with(b"\x89PNG\r\n\x1a\n")),
-        "image/jpeg" => ("image/jpeg", bytes.starts_with(&[0xff, 0xd8, 0xff])),
-        "image/gif" => ("image/gif", bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a")),
-        "image/webp" => ("image/webp", bytes.len() > 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP"),
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_type",
-                "a logo must be a PNG, JPEG, GIF or WebP image (Content-Type image/png, image/jpeg, image/gif or image/webp)",
-            )
-            .with_field("content-type"))
-        }
+    let Some(declared) = logo::TYPES.iter().copied().find(|t| *t == essence) else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_type",
+            "a logo must be a PNG, JPEG, GIF or WebP image (Content-Type image/png, image/jpeg, image/gif or image/webp)",
+        )
+        .with_field("content-type"));
     };
-    if !ok {
-        return Err(ApiError::invalid("logo", format!("the bytes are not a {name} image")));
+    if logo::sniff(bytes) != Some(declared) {
+        return Err(ApiError::invalid("logo", format!("the bytes are not a {declared} image")));
     }
-    Ok(name)
+    Ok(declared)
 }
 
 /// What `PUT /api/admin/orgs/{org}/logo` answers.
@@ -241,8 +233,8 @@ pub async fn set_logo(
 ) -> Result<Json<LogoSet>, ApiError> {
     let org: i64 = org.parse().map_err(|_| ApiError::not_found())?;
     let organisation = state.storage().org_by_id(OrgId(org)).await?.ok_or_else(ApiError::not_found)?;
-    if body.len() > MAX_LOGO_BYTES {
-        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("a logo may be at most {} KiB", MAX_LOGO_BYTES / 1024))
+    if body.len() > logo::MAX_BYTES {
+        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("a logo may be at most {} KiB", logo::MAX_BYTES / 1024))
             .with_field("logo"));
     }
     if body.is_empty() {
@@ -250,11 +242,10 @@ pub async fn set_logo(
     }
     let declared = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     let kind = image_type(declared, &body)?;
-    let content_type = ContentType::parse(kind).map_err(|e| ApiError::internal(&e))?;
-    let now = state.clock().now();
-    let meta = state.blobs().put_bytes(&body, content_type.clone(), now).await.map_err(|e| ApiError::internal(&e))?;
-    state.storage().set_org_logo(&OrgLogo { org: OrgId(org), hash: meta.hash, content_type, updated_at: now }).await?;
-    Ok(Json(LogoSet { org, name: organisation.name, content_type: kind.to_owned(), size: meta.size }))
+    let size = logo::store(state.storage(), state.blobs(), OrgId(org), &body, kind, state.clock().now())
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(LogoSet { org, name: organisation.name, content_type: kind.to_owned(), size }))
 }
 
 #[cfg(test)]
