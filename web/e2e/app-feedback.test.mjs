@@ -157,6 +157,19 @@ test('a peer’s comment appears live on the owner’s open page, and the owner 
   await peer.page.fill('.fb-inline textarea', 'Nice first week! (Pia)');
   await peer.page.click('.fb-inline button[type=submit]');
   await o.waitForSelector('.fb-entry:has-text("Nice first week! (Pia)")', { timeout: 5_000 });
+  // A thread about a section: the owner adds one, and comments on it.
+  await o.click('button.add-section');
+  await o.waitForSelector('.node-section input.node-title:focus');
+  await o.keyboard.type('Goals');
+  await o.keyboard.press('Tab');
+  const about = o.locator('#fb-new select[id^="fb-anchor"]');
+  await o.waitForFunction(() => [...document.querySelectorAll('#fb-new select[id^="fb-anchor"] option')].some((x) => x.textContent === '– Goals'));
+  await about.selectOption({ label: '– Goals' });
+  await o.fill('#fb-new textarea', 'Make the goals measurable');
+  await o.click('#fb-new button.fb-post');
+  const sectionThread = peer.page.locator('.fb-thread', { hasText: 'Make the goals measurable' });
+  await sectionThread.waitFor({ timeout: 5_000 });
+  assert.match(await sectionThread.locator('.fb-about').textContent(), /Goals/);
   await screenshot(o, 'app-feedback-owner-live');
   // A reader (Read, not Comment) sees the feedback and is offered no way to add to it.
   const reader = await person('Rob Reader');

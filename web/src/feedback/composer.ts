@@ -26,6 +26,7 @@ export class Composer {
   private readonly level: HTMLSelectElement;
   private readonly note: HTMLInputElement;
   private readonly error: HTMLElement;
+  private readonly fixed: string | null;
 
   /** `fixed`: the thread's anchor (adding an evaluation to it) — no anchor or kind choice. */
   constructor(private readonly ctx: Ctx, private readonly submit: (c: Composed) => Promise<string | null>,
@@ -63,8 +64,6 @@ export class Composer {
       void this.send();
     });
   }
-
-  private readonly fixed: string | null;
 
   private showKind(): void {
     this.evalFields.hidden = this.kind.value !== 'evaluation';

@@ -88,15 +88,15 @@ export class FeedbackPanel {
     return this.live.engine(this.portfolio).can(action, node, this.now());
   }
 
-  /** The page and its sections and resources (files are commented on through their section). */
+  /** The page and its sections and resources (attached files by their name), in outline order. */
   private anchors(): Anchor[] {
     const { t } = this.ctx;
     const out: Anchor[] = [{ id: this.page, label: t('fbWholePage') }];
     const view = this.live.client.read(this.pageDoc) as (Page & { kind: string }) | undefined;
     const walk = (nodes: PageNode[], depth: number) => {
       for (const n of nodes) {
-        if (n.content.type === 'file') continue;
-        out.push({ id: n.id, label: `${'– '.repeat(depth)}${n.title || t('untitled')}` });
+        const name = n.title || (n.content.type === 'file' ? n.content.name : '') || t('untitled');
+        out.push({ id: n.id, label: `${'– '.repeat(depth)}${name}` });
         walk(n.children, depth + 1);
       }
     };
