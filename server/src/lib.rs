@@ -47,6 +47,7 @@ pub mod config;
 pub mod docs;
 pub mod error;
 pub mod logging;
+pub mod logo;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;

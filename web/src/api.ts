@@ -140,3 +140,21 @@ export interface TokenView {
 }
 /** A token and its secret, shown once. */
 export interface CreatedToken { token: TokenView; secret: string }
+/** Uploads a file as the request body (`POST …/nodes/{n}/files`); answers its content hash. */
+export async function uploadFile(path: string, file: File): Promise<{ hash: string; size: number; content_type: string }> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : undefined;
+  if (!res.ok) {
+    const e = data?.error ?? {};
+    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? `${res.status} ${res.statusText}`, e.field ?? null);
+  }
+  return data;
+}
+
+export const filePaths = {
+  upload: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/files`,
+  file: (id: string, node: string, hash: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/files/${p(hash)}`,
+};

@@ -77,6 +77,9 @@ pub enum AdminError {
     /// No organisation has this name.
     #[error("there is no organisation `{0}`; create it with `folio admin org create --name …`")]
     UnknownOrg(String),
+    /// A logo file is unacceptable, or could not be stored.
+    #[error("{0}")]
+    Logo(String),
     /// The data directory or the output failed.
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
@@ -92,7 +95,7 @@ pub async fn run(
     let storage = SqliteStorage::open(&args.data_dir).await?;
     let result = match args.command {
         AdminCommand::User(cmd) => user::run(cmd, &storage, clock, out).await,
-        AdminCommand::Org(cmd) => org::run(cmd, &storage, clock, out).await,
+        AdminCommand::Org(cmd) => org::run(cmd, &storage, &args.data_dir, clock, out).await,
         AdminCommand::Mail(cmd) => mail::run(cmd, &storage, out).await,
     };
     storage.close().await;
@@ -352,5 +355,38 @@ mod tests {
         assert!(out.contains("#2 2025-01-01 00:00 UTC to ext@firm.nl — pending") && out.contains("  | code 1"), "{out}");
         let out = admin(dir.path(), &["mail", "list", "--limit", "1", "--no-body"]).await.unwrap();
         assert!(!out.contains("code") && !out.contains("first"), "{out}");
+    }
+
+    #[tokio::test]
+    async fn set_logo_stores_a_real_image_and_refuses_anything_else_plainly() {
+        use crate::storage::OrgLogoStore;
+        let dir = tempfile::tempdir().unwrap();
+        admin(dir.path(), &["org", "create", "--name", "Northside"]).await.unwrap();
+        let png = dir.path().join("logo.png");
+        std::fs::write(&png, b"\x89PNG\r\n\x1a\n rest of a png").unwrap();
+        let text = dir.path().join("logo.svg");
+        std::fs::write(&text, b"<svg onload='alert(1)'/>").unwrap();
+        let big = dir.path().join("big.png");
+        let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+        bytes.resize(300 * 1024, 0);
+        std::fs::write(&big, bytes).unwrap();
+        let p = png.to_str().unwrap();
+
+        let err = admin(dir.path(), &["org", "set-logo", "--org", "Nowhere", "--file", p]).await.unwrap_err();
+        assert!(err.to_string().contains("no organisation `Nowhere`"), "{err}");
+        let err = admin(dir.path(), &["org", "set-logo", "--org", "Northside", "--file", text.to_str().unwrap()]).await.unwrap_err();
+        assert!(err.to_string().contains("not a PNG, JPEG, GIF or WebP image"), "{err}");
+        let err = admin(dir.path(), &["org", "set-logo", "--org", "Northside", "--file", big.to_str().unwrap()]).await.unwrap_err();
+        assert!(err.to_string().contains("at most 256 KiB"), "{err}");
+        let err = admin(dir.path(), &["org", "set-logo", "--org", "Northside", "--file", "/nonexistent/logo.png"]).await.unwrap_err();
+        assert!(err.to_string().contains("i/o error"), "{err}");
+
+        let out = admin(dir.path(), &["org", "set-logo", "--org", "Northside", "--file", p]).await.unwrap();
+        assert!(out.starts_with("set the logo of `Northside` (image/png,"), "{out}");
+        let storage = SqliteStorage::open(dir.path()).await.unwrap();
+        let org = storage.org_by_name("Northside").await.unwrap().unwrap();
+        let logo = storage.org_logo(org.id).await.unwrap().unwrap();
+        assert_eq!(logo.content_type.as_str(), "image/png");
+        storage.close().await;
     }
 }

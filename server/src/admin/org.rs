@@ -4,10 +4,14 @@ use std::io::Write;
 
 use clap::Subcommand;
 
+use std::sync::Arc;
+
 use super::AdminError;
+use crate::blobs::BlobStore;
+use crate::logo;
 use crate::clock::Clock;
 use crate::storage::{
-    Email, Membership, OrgStore, RoleName, SqliteStorage, UserStore, checked_text,
+    Email, Membership, OrgStore, RoleName, SqliteStorage, Storage, UserStore, checked_text,
 };
 
 /// Organisation commands.
@@ -33,16 +37,51 @@ pub enum OrgCommand {
     },
     /// List organisations and their members.
     List,
+    /// Set (or replace) an organisation's logo, shown with its members'
+    /// feedback: a PNG, JPEG, GIF or WebP file of at most 256 KiB.
+    SetLogo {
+        /// The organisation's name.
+        #[arg(long)]
+        org: String,
+        /// The image file.
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
 }
 
 /// Runs an organisation command.
 pub async fn run(
     cmd: OrgCommand,
     storage: &SqliteStorage,
+    data_dir: &std::path::Path,
     clock: &dyn Clock,
     out: &mut dyn Write,
 ) -> Result<(), AdminError> {
     match cmd {
+        OrgCommand::SetLogo { org, file } => {
+            let org = storage
+                .org_by_name(org.trim())
+                .await?
+                .ok_or_else(|| AdminError::UnknownOrg(org.clone()))?;
+            let bytes = std::fs::read(&file)?;
+            if bytes.len() > logo::MAX_BYTES {
+                return Err(AdminError::Logo(format!(
+                    "`{}` is {} KiB; a logo may be at most {} KiB",
+                    file.display(),
+                    bytes.len() / 1024,
+                    logo::MAX_BYTES / 1024
+                )));
+            }
+            let kind = logo::sniff(&bytes).ok_or_else(|| {
+                AdminError::Logo(format!("`{}` is not a PNG, JPEG, GIF or WebP image", file.display()))
+            })?;
+            let shared: Arc<dyn Storage> = Arc::new(storage.clone());
+            let blobs = BlobStore::new(data_dir, logo::MAX_BYTES as u64, shared.clone());
+            let size = logo::store(shared.as_ref(), &blobs, org.id, &bytes, kind, clock.now())
+                .await
+                .map_err(|e| AdminError::Logo(e.to_string()))?;
+            writeln!(out, "set the logo of `{}` ({kind}, {size} bytes)", org.name)?;
+        }
         OrgCommand::Create { name } => {
             let name = checked_text("the organisation name", &name, 200)?;
             let org = storage.create_org(&name, clock.now()).await?;

@@ -8,6 +8,7 @@
 //! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents`, `POST /api/portfolios/{id}/feedback-threads` | `documents.rs` |
 //! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
 //! | `GET /api/portfolios/{p}/view-as` | `view_as.rs` |
+//! | `GET /api/portfolios/{id}/feedback-authors`, `GET /api/portfolios/{id}/orgs/{org}/logo`, `PUT /api/admin/orgs/{org}/logo` | `orgs.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
 //! | everything else | `web.rs` (the single-page app) |
@@ -21,6 +22,7 @@ mod health;
 mod json;
 mod me;
 mod metrics;
+pub(crate) mod orgs;
 mod session;
 mod sync;
 pub(crate) mod view_as;
@@ -30,7 +32,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use tower_http::trace::TraceLayer;
 
 pub use json::ApiJson;
@@ -80,6 +82,9 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/portfolios", post(documents::create).get(documents::list)),
         ("/portfolios/{id}/documents", get(documents::documents)),
         ("/portfolios/{id}/feedback-threads", post(documents::feedback)),
+        ("/portfolios/{id}/feedback-authors", get(orgs::feedback_authors)),
+        ("/portfolios/{id}/orgs/{org}/logo", get(orgs::logo)),
+        ("/admin/orgs/{org}/logo", put(orgs::set_logo)),
         ("/portfolios/{portfolio}/nodes/{node}/files", post(files::upload)),
         ("/portfolios/{portfolio}/nodes/{node}/files/{hash}", get(files::download)),
         ("/openapi.json", get(crate::openapi::openapi_json)),

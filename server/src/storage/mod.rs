@@ -29,6 +29,7 @@
 //! live in `policy.rs`, with migration `0002_grants_nodes_documents.sql`; the
 //! cache over them is [`crate::policy::PolicyHub`].
 
+mod org_logos;
 mod policy;
 mod records;
 mod sharing;
@@ -38,6 +39,7 @@ mod values;
 use folio_core::time::Timestamp;
 use futures::future::BoxFuture;
 
+pub use org_logos::*;
 pub use policy::*;
 pub use records::*;
 pub use sharing::*;
@@ -97,6 +99,7 @@ impl From<ValueError> for StorageError {
 pub trait Storage:
     UserStore
     + OrgStore
+    + OrgLogoStore
     + PortfolioStore
     + SessionStore
     + DocumentStore

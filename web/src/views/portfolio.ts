@@ -1,74 +1,131 @@
-// A portfolio: its outline (the parts the signed-in person may open) and, for
-// those who manage it, the ways to share it and manage access. Until the wasm
-// document and sync bindings land, the outline is built from
-// `GET /api/portfolios/{id}/documents` (which documents may be read); it
-// re-checks every 2 s so a revoked visitor sees at once that access ended.
+// A portfolio: the live outline (collections and pages, editable as the
+// engine allows) and, when a page is chosen (`?node=`), its editor. Everything
+// comes over the tab's one live connection (live/connection.ts): documents
+// sync as people type, and the server's policy pushes and `unavailable`
+// answers end the screen at once when access ends (revocation, expiry).
+//
+// `GET /api/portfolios/{id}/documents` says which documents the person may
+// read now; the portfolio document (when readable) names the collections and
+// their documents, and each collection document its pages.
 import { api, ApiError, paths, type DocumentView, type Portfolio } from '../api';
+import type { SyncEvent } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
-import { outline, type OutlineNode } from '../components/outline';
 import { h } from '../dom';
-import { errorText } from '../errors';
+import { liveFor, type LiveStatus, type Origin } from '../live/connection';
+import { OutlineView } from '../editor/outline';
+import { PageEditor } from '../editor/page';
+import { Notes } from '../editor/refusal';
 import { href, type Route } from '../router';
-
-const POLL_MS = 2000;
 
 function roleName(d: DocumentView): string {
   return typeof d.role === 'string' ? d.role : 'feedback';
 }
 
-/** Outline nodes from the readable documents (titles come with the editor). */
-export function nodesFromDocuments(p: Portfolio | undefined, docs: DocumentView[]): OutlineNode[] {
-  const out: OutlineNode[] = [];
-  if (p) out.push({ id: p.id, parent: null, kind: 'portfolio', title: p.title });
-  for (const d of docs) {
-    const role = roleName(d);
-    if (role === 'collection') out.push({ id: d.node, parent: p?.id ?? null, kind: 'collection', title: null });
-  }
-  for (const d of docs) if (roleName(d) === 'page') out.push({ id: d.node, parent: null, kind: 'page', title: null });
-  return out;
+function statusText(ctx: Ctx, s: LiveStatus): string {
+  return s === 'online' ? ctx.t('online') : s === 'connecting' ? ctx.t('connecting') : ctx.t('offline');
 }
 
 export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement> {
   if (route.name !== 'portfolio') throw new Error('route');
   const { t } = ctx;
+  const lost = () => h('section', { class: 'card' }, h('h1', { id: 'pf-title' }, t('accessLost')),
+    h('p', { role: 'alert', id: 'access-status' }, t('accessLost')), h('a', { href: '#/' }, t('home')));
   const list = await api<Portfolio[]>('GET', paths.portfolios);
   const p = list.find((x) => x.id === route.id);
   let docs: DocumentView[];
   try {
     docs = await api<DocumentView[]>('GET', paths.documents(route.id));
   } catch (e) {
-    if (e instanceof ApiError && e.status === 404) return h('section', { class: 'card' }, h('h1', {}, t('accessLost')), h('p', { role: 'alert' }, t('err_not_found')), h('a', { href: '#/' }, t('home')));
+    if (e instanceof ApiError && e.status === 404) return lost();
     throw e;
   }
-  const owner = p !== undefined && ctx.me !== null && p.owner === Number(ctx.me.id);
-  const nodes = nodesFromDocuments(p, docs);
+  if (!ctx.me) throw new ApiError(401, 'unauthenticated', t('err_unauthenticated'));
+  const live = liveFor(`user:${ctx.me.id}`);
+  const owner = p !== undefined && p.owner === Number(ctx.me.id);
+  const portfolioDoc = docs.find((d) => roleName(d) === 'portfolio')?.url ?? null;
+  const collectionDocs = new Map(docs.filter((d) => roleName(d) === 'collection').map((d) => [d.node, d.url] as [string, string]));
+  const pageDocs = new Map(docs.filter((d) => roleName(d) === 'page').map((d) => [d.node, d.url] as [string, string]));
+
   const actions = h('div', { class: 'actions' });
   if (owner) {
     actions.append(
-      h('a', { class: 'button', href: href({ name: 'share', id: route.id }), id: 'open-share' }, t('share')),
+      h('a', { class: 'button', href: href({ name: 'share', id: route.id, node: route.node }), id: 'open-share' }, t('share')),
       h('a', { class: 'button', href: href({ name: 'access', id: route.id }), id: 'open-access' }, t('manageAccess')),
       h('a', { class: 'button', href: href({ name: 'viewAs', id: route.id }), id: 'open-view-as' }, t('va_title')));
   }
+  const connection = h('p', { class: `live-status live-${live.status}`, role: 'status', id: 'live-status' }, statusText(ctx, live.status));
   const status = h('p', { role: 'alert', class: 'error', id: 'access-status' });
-  const body = h('div', {}, outline(ctx, nodes, t('outline')),
-    nodes.length <= 1 ? h('p', {}, t('noCollections')) : null,
-    h('p', { class: 'muted' }, t('editorPending')));
+  const notes = new Notes(ctx, route.id);
+  const outline = new OutlineView(ctx, live, {
+    portfolio: route.id, portfolioDoc, collectionDocs, titles: () => live.titles(route.id),
+  }, route.node);
+  const pane = h('div', { class: 'page-pane', id: 'page-pane' });
+  const workspace = h('div', { class: 'workspace' }, outline.el, pane);
   const view = h('section', { class: 'portfolio', 'data-portfolio': route.id, 'aria-labelledby': 'pf-title' },
-    h('h1', { id: 'pf-title' }, p?.title ?? t('portfolio')), actions, status, body);
+    h('h1', { id: 'pf-title' }, p?.title ?? t('portfolio')), connection, actions, status, workspace, notes.el);
 
-  // Watch for access ending (revocation, expiry) while the screen is open.
-  const timer = setInterval(async () => {
-    if (!view.isConnected) return clearInterval(timer);
-    try {
-      await api('GET', paths.documents(route.id));
-    } catch (e) {
-      if (e instanceof ApiError && (e.status === 404 || e.status === 401 || e.status === 403)) {
-        clearInterval(timer);
-        status.textContent = e.status === 401 ? t('err_unauthenticated') : t('accessLost');
-        body.replaceChildren(h('p', {}, errorText(e, t)), h('a', { href: '#/' }, t('home')));
-        actions.replaceChildren();
-      }
+  let editor: PageEditor | null = null;
+  let ended = false;
+  const openPage = () => {
+    if (editor || !route.node) return;
+    const ref = outline.page(route.node);
+    const doc = ref?.doc ?? pageDocs.get(route.node) ?? null;
+    if (!doc) return; // the outline has not arrived yet
+    editor = new PageEditor(ctx, live, route.id, route.node, doc, ref?.title ?? t('page'), notes);
+    pane.replaceChildren(editor.el);
+  };
+  if (!route.node) pane.append(h('p', { class: 'muted' }, t('choosePage')));
+  else pane.append(h('p', { role: 'status' }, t('loading')));
+
+  const end = (why: string) => {
+    if (ended) return;
+    ended = true;
+    status.textContent = why;
+    workspace.replaceChildren(h('p', {}, t('accessEndedHelp')), h('a', { href: '#/' }, t('home')));
+    actions.replaceChildren();
+    cleanup();
+  };
+
+  const onEvent = (e: SyncEvent, origin: Origin) => {
+    if (!view.isConnected && view.dataset.mounted) return cleanup();
+    if (ended) return;
+    if (e.type === 'policy') {
+      if (live.engine(route.id).visible(Date.now()).length === 0) return end(t('accessLost'));
     }
-  }, POLL_MS);
+    if ((e.type === 'unavailable' || e.type === 'unreadable') && e.docId === portfolioDoc) {
+      return end(e.type === 'unreadable' ? `${t('accessLost')} ${e.message}` : t('accessLost'));
+    }
+    if (editor && !editor.handle(e, origin)) {
+      editor.dispose();
+      editor = null;
+      pane.replaceChildren(h('p', { role: 'alert', id: 'page-access-ended' }, t('pageAccessEnded')));
+      if (![...collectionDocs.values()].length && !portfolioDoc) return end(t('accessLost'));
+    }
+    if (e.type === 'loaded' || e.type === 'changed' || e.type === 'policy' || e.type === 'rejected') {
+      if (e.type === 'policy' || outline.shows((e as { docId: string }).docId)) outline.draw();
+      openPage();
+      const title = route.node ? outline.page(route.node)?.title : undefined;
+      if (editor && title) editor.setTitle(title);
+    }
+    if (e.type === 'unavailable' && collectionDocs.size > 0 && [...collectionDocs.values()].every((d) => live.client.status(d) === 'unavailable') && !portfolioDoc) {
+      end(t('accessLost'));
+    }
+  };
+  const unsubscribe = live.subscribe(onEvent);
+  const unStatus = live.onStatus((s) => {
+    connection.textContent = statusText(ctx, s);
+    connection.className = `live-status live-${s}`;
+  });
+  const cleanup = () => {
+    unsubscribe();
+    unStatus();
+    editor?.dispose();
+    editor = null;
+    removeEventListener('hashchange', cleanup);
+  };
+  addEventListener('hashchange', cleanup);
+  queueMicrotask(() => { view.dataset.mounted = 'true'; });
+  outline.draw();
+  openPage();
   return view;
 }

@@ -24,6 +24,7 @@ mod grant_tx;
 mod grants;
 mod invitations;
 mod links;
+mod org_logos;
 mod orgs;
 mod outbox;
 mod portfolios;

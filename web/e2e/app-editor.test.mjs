@@ -1,0 +1,298 @@
+// The portfolio editor end to end, in real Chromium against a real server:
+// the owner builds the outline with the engine-gated controls; two browser
+// contexts co-edit a page and each sees the other's typing within 1 s; the
+// owner revokes a visitor and the visitor's open page shows at once that
+// access ended; a user whose Write grant expired while they typed offline
+// gets the refusal notice and keeps the text; a read-only visitor is offered
+// no outline or page controls.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, screenshot, startServer } from './harness.mjs';
+import { admin, createPortfolio, openApp, signIn } from './app-helpers.mjs';
+
+const PASSWORD = 'correct horse battery staple';
+let server;
+let browser;
+let owner;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  owner = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await openApp(owner, server);
+  await signIn(page, server.firstLogin.email, server.firstLogin.password);
+  await page.close();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+let people = 0;
+/** A new account signed in in its own browser context; returns its id and page. */
+async function person(name, viewport = { width: 1280, height: 900 }) {
+  people += 1;
+  const email = `person${people}@school.example`;
+  const out = await admin(server, 'user', 'create', '--email', email, '--name', name, '--password', PASSWORD);
+  const id = Number(/created user (\d+)/.exec(out)[1]);
+  const ctx = await browser.newContext({ viewport });
+  const page = await openApp(ctx, server);
+  await signIn(page, email, PASSWORD);
+  return { id, ctx, page };
+}
+
+/** Calls the API from a signed-in page (with its CSRF token). */
+async function apiFrom(page, method, path, body) {
+  return page.evaluate(async ({ method, path, body }) => {
+    const me = await (await fetch('/api/me')).json();
+    const res = await fetch(path, {
+      method, headers: { 'content-type': 'application/json', 'x-csrf-token': me.csrf_token }, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }, { method, path, body });
+}
+
+async function grant(page, portfolio, users, level, extra = {}) {
+  const r = await apiFrom(page, 'POST', `/api/portfolios/${encodeURIComponent(portfolio)}/access`, { users, level, ...extra });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return r.body;
+}
+
+/** The owner makes a portfolio with one collection and one page through the outline; returns ids. */
+async function ownerWithPage(title) {
+  const page = await openApp(owner, server);
+  page.on('dialog', (d) => d.accept());
+  await page.waitForSelector('#mine-title');
+  const id = await createPortfolio(page, title);
+  await page.waitForSelector('#live-status.live-online');
+  await page.fill('input.new-collection', 'Internship');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('li.kind-collection .title:has-text("Internship")');
+  await page.click('li.kind-collection button.add-page');
+  await page.fill('input.new-page', 'Week 1');
+  await page.keyboard.press('Enter');
+  const link = page.locator('li.kind-page a.title', { hasText: 'Week 1' });
+  await link.waitFor();
+  const pageNode = await page.getAttribute('li.kind-page', 'data-node');
+  await link.click();
+  await page.waitForSelector('#page-title:has-text("Week 1")');
+  return { page, id, pageNode };
+}
+
+function pageUrl(id, node) {
+  return `#/p/${encodeURIComponent(id)}?node=${encodeURIComponent(node)}`;
+}
+
+test('the owner builds the outline: add, rename, reorder and delete collections and pages, add a section and format text', { timeout: 60_000 }, async () => {
+  const { page, id } = await ownerWithPage('Outline portfolio');
+  // A second collection, then reorder with the keyboard-reachable buttons.
+  await page.fill('input.new-collection', 'Reflections');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('li.kind-collection .title:has-text("Reflections")');
+  const titles = () => page.$$eval('li.kind-collection > .row .title', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(await titles(), ['Internship', 'Reflections']);
+  await page.focus('button.move-up[aria-label$="Reflections"]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('li.kind-collection .title')?.textContent === 'Reflections');
+  assert.deepEqual(await titles(), ['Reflections', 'Internship']);
+  // Rename, then delete.
+  await page.click('button.rename[aria-label$="Reflections"]');
+  await page.fill('input.rename-input', 'Looking back');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('li.kind-collection .title:has-text("Looking back")');
+  await page.click('button.delete[aria-label$="Looking back"]');
+  await page.waitForFunction(() => ![...document.querySelectorAll('li.kind-collection .title')].some((e) => e.textContent === 'Looking back'));
+
+  // A section with formatted text.
+  await page.click('button.add-section');
+  await page.waitForSelector('.node-section input.node-title:focus');
+  await page.keyboard.type('Goals');
+  await page.keyboard.press('Tab');
+  await page.click('.node-section .rich');
+  await page.keyboard.type('Learn to triage');
+  await page.keyboard.down('Shift');
+  for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('Control+b');
+  await page.waitForSelector('.node-section .rich strong:has-text("triage")');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('Second paragraph');
+  await page.waitForFunction(() => document.querySelectorAll('.node-section .rich .blk').length === 2);
+  await page.selectOption('.node-section select.block-type', 'h2');
+  await page.waitForSelector('.node-section .rich h3.blk-heading:has-text("Second paragraph")');
+  assert.equal(await page.textContent('.node-section .rich'), 'Learn to triageSecond paragraph');
+
+  // It is all in the documents: a fresh load shows the same.
+  await page.reload();
+  await page.waitForSelector('.node-section .rich strong:has-text("triage")');
+  assert.equal(await page.inputValue('.node-section input.node-title'), 'Goals');
+  await screenshot(page, 'app-editor-1280');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'app-editor-390');
+  await page.close();
+  assert.ok(id);
+});
+
+test('two browser contexts co-edit a page and each sees the other’s typing within 1 s, with presence and cursors', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Shared page');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  await a.click('.node-section .rich');
+  await a.keyboard.type('Ada: ');
+
+  const bob = await person('Bob Peer');
+  await grant(a, id, [bob.id], 'write');
+  await bob.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await bob.page.waitForSelector('.node-section .rich:has-text("Ada:")');
+  await a.waitForSelector('#presence:has-text("Bob Peer")');
+  await bob.page.waitForSelector('#presence:has-text("Admin")');
+
+  // Bob types at the end; Ada sees it within 1 s, and her caret stays put.
+  await bob.page.click('.node-section .rich');
+  await bob.page.keyboard.press('End');
+  let t0 = Date.now();
+  await bob.page.keyboard.type('hello from Bob');
+  await a.waitForSelector('.node-section .rich:has-text("hello from Bob")', { timeout: 1_000 + 14 * 50 });
+  assert.ok(Date.now() - t0 < 1_000 + 14 * 50);
+  // Ada types where her caret was (after "Ada: "), in the middle of Bob's text stream.
+  t0 = Date.now();
+  await a.keyboard.type('hi Bob! ');
+  await bob.page.waitForSelector('.node-section .rich:has-text("Ada: hi Bob! hello from Bob")', { timeout: 1_000 + 8 * 50 });
+  assert.equal((await a.textContent('.node-section .rich')).trim(), 'Ada: hi Bob! hello from Bob');
+  // Bob's cursor shows on Ada's screen.
+  await a.waitForSelector('.node-section .remote-caret:has-text("Bob Peer")');
+  await screenshot(a, 'app-editor-coedit');
+  await bob.ctx.close();
+  await a.close();
+});
+
+test('the owner revokes a visitor: the visitor’s open page shows within 2 s that access ended', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Revoked visit');
+  const vic = await person('Vic Visitor', { width: 390, height: 844 });
+  const [g] = await grant(a, id, [vic.id], 'comment');
+  await vic.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await vic.page.waitForSelector('#page-title:has-text("Week 1")');
+  const r = await apiFrom(a, 'DELETE', `/api/portfolios/${encodeURIComponent(id)}/access/${g.id}`);
+  assert.ok(r.status < 300, JSON.stringify(r));
+  const t0 = Date.now();
+  await vic.page.waitForSelector('#access-status:has-text("no longer have access")', { timeout: 2_000 });
+  assert.ok(Date.now() - t0 < 2_000);
+  assert.equal(await vic.page.isVisible('.page-editor'), false);
+  await screenshot(vic.page, 'app-editor-access-ended-390');
+  await vic.ctx.close();
+  await a.close();
+});
+
+test('a read-only visitor is offered no outline or page controls', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Read only');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  await a.click('.node-section .rich');
+  await a.keyboard.type('Only to read');
+  const rita = await person('Rita Reader');
+  await grant(a, id, [rita.id], 'read');
+  await rita.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await rita.page.waitForSelector('.node-section .rich:has-text("Only to read")');
+  const controls = await rita.page.$$eval(
+    '#outline button, #outline input, #outline form, .page-editor button, .page-editor input, .page-editor select, .page-editor [contenteditable="true"]',
+    (els) => els.length);
+  assert.equal(controls, 0);
+  assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), 'false');
+  await screenshot(rita.page, 'app-editor-read-only');
+  await rita.ctx.close();
+  await a.close();
+});
+
+test('a Write grant that expired while the user typed offline: the refusal notice explains and gives the text back', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Expiring grant');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich');
+  const eve = await person('Eve Editor');
+  await grant(a, id, [eve.id], 'comment');
+  // Comment on the whole portfolio; Write on the page for a few seconds only.
+  const ends = Date.now() + 6_000;
+  await grant(a, id, [eve.id], 'write', { node: pageNode, end: ends });
+  await eve.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await eve.page.waitForSelector('.node-section .rich[contenteditable="true"]');
+
+  await eve.ctx.setOffline(true);
+  await eve.page.waitForSelector('#live-status.live-offline');
+  await eve.page.click('.node-section .rich');
+  await eve.page.keyboard.type('Typed on the train');
+  await screenshot(eve.page, 'app-editor-offline');
+  await new Promise((r) => setTimeout(r, Math.max(0, ends - Date.now() + 1_500)));
+  await eve.ctx.setOffline(false);
+
+  await eve.page.waitForSelector('.refusal', { timeout: 10_000 });
+  assert.match(await eve.page.textContent('.refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
+  assert.equal(await eve.page.inputValue('.refusal textarea'), 'Typed on the train');
+  await screenshot(eve.page, 'app-editor-refused');
+  await eve.page.click('.refusal button.refusal-keep');
+  await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
+  // The page itself is back to the server's state, and no longer editable.
+  await eve.page.waitForSelector('.node-section .rich[contenteditable="false"]');
+  assert.equal(await eve.page.isVisible('#outline button.rename'), false, 'the page can no longer be renamed');
+  assert.equal((await eve.page.textContent('.node-section .rich')).includes('train'), false);
+  // The note survives a reload (kept in this browser).
+  await eve.page.reload();
+  await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
+  await eve.ctx.close();
+  await a.close();
+});
+
+test('edits made offline sync on reconnect, even when the tab was closed meanwhile', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Offline edits');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  const olga = await person('Olga Offline');
+  await grant(a, id, [olga.id], 'write');
+  const url = `${server.url}/${pageUrl(id, pageNode)}`;
+  await olga.page.goto(url);
+  await olga.page.waitForSelector('.node-section .rich[contenteditable="true"]');
+
+  // Offline: the indicator says so, typing goes on.
+  await olga.ctx.setOffline(true);
+  await olga.page.waitForSelector('#live-status.live-offline:has-text("Offline")');
+  await olga.page.click('.node-section .rich');
+  await olga.page.keyboard.type('first offline line');
+  await olga.ctx.setOffline(false);
+  await a.waitForSelector('.node-section .rich:has-text("first offline line")', { timeout: 10_000 });
+
+  // Offline again, and the tab is closed before the network returns.
+  await olga.ctx.setOffline(true);
+  await olga.page.waitForSelector('#live-status.live-offline');
+  await olga.page.click('.node-section .rich');
+  await olga.page.keyboard.press('End');
+  await olga.page.keyboard.type(' + kept while the tab was closed');
+  await olga.page.close();
+  await olga.ctx.setOffline(false);
+  const again = await openApp(olga.ctx, server, pageUrl(id, pageNode));
+  await again.waitForSelector('.node-section .rich:has-text("kept while the tab was closed")');
+  await a.waitForSelector('.node-section .rich:has-text("first offline line + kept while the tab was closed")', { timeout: 10_000 });
+  await olga.ctx.close();
+  await a.close();
+});
+
+test('attachments: upload an image and a PDF into a section, see the previews, download the file back', { timeout: 60_000 }, async () => {
+  const { page, id } = await ownerWithPage('Attachments');
+  await page.click('button.add-section');
+  await page.waitForSelector('.node-section input.node-title:focus');
+  await page.keyboard.type('Evidence');
+  // A 1×1 PNG and a tiny PDF.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+  const pdf = Buffer.from('%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+  await page.setInputFiles('.node-section input[type=file]', { name: 'badge.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector('.node-file img.preview[alt="badge.png"]');
+  await page.waitForFunction(() => document.querySelector('.node-file img.preview')?.naturalWidth === 1);
+  await page.setInputFiles('.node-section input[type=file]', { name: 'report.pdf', mimeType: 'application/pdf', buffer: pdf });
+  await page.waitForSelector('.node-file object.preview.pdf');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('.node-file a[download="badge.png"]')]);
+  assert.equal(download.suggestedFilename(), 'badge.png');
+  const saved = await download.path();
+  const { readFileSync } = await import('node:fs');
+  assert.deepEqual(readFileSync(saved), png);
+  await screenshot(page, 'app-editor-attachments');
+  await page.close();
+  assert.ok(id);
+});

@@ -1,0 +1,216 @@
+// The editable outline: the portfolio's collections and their pages, read
+// live from the portfolio document and the collection documents, with add /
+// rename / move up / move down / delete offered per node only when the
+// engine says the person may (`create_child` on the parent to add, `write`
+// on the node to rename, `write` on the parent to reorder, `delete` on the
+// node to delete — the guard's own mapping). The server decides in the end.
+//
+// A person who may read a collection but not the portfolio root sees the
+// collection documents the server lists for them, titled from the policy
+// snapshot's skeleton (DESIGN.md: never from the portfolio document).
+import type { Collection, CollectionEntry, DocId, PageEntry, Portfolio } from '../../pkg/folio_wasm.js';
+import type { Ctx } from '../app';
+import { h, uid } from '../dom';
+import { shortId } from '../format';
+import { newDocId, newNodeId, type Live } from '../live/connection';
+import { href } from '../router';
+
+export interface OutlineSource {
+  portfolio: string;
+  /** The portfolio document, when the person may read it. */
+  portfolioDoc: DocId | null;
+  /** Collection documents the server says the person may read (node → document). */
+  collectionDocs: Map<string, DocId>;
+  /** Titles from the policy snapshot, for nodes above what the person may read. */
+  titles: () => Map<string, string>;
+}
+
+/** A page of the outline, as the page editor needs it. */
+export interface PageRef { node: string; title: string; doc: DocId | null; collection: string }
+
+export class OutlineView {
+  readonly el: HTMLElement;
+  private readonly found = new Set<DocId>();
+  private editing: string | null = null;
+  private adding: string | null = null;
+  private message: string | null = null;
+  private justOpened: string | null = null;
+
+  constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly src: OutlineSource,
+    private readonly selected: string | undefined) {
+    this.el = h('nav', { class: 'outline editable', 'aria-label': ctx.t('outline'), id: 'outline' });
+    this.draw();
+  }
+
+  private can(action: string, node: string): boolean {
+    return this.live.engine(this.src.portfolio).can(action, node, Date.now());
+  }
+
+  private want(doc: DocId | null): void {
+    if (doc && !this.found.has(doc)) {
+      this.found.add(doc);
+      this.live.find(doc);
+    }
+  }
+
+  /** The documents this outline shows (to redraw when one of them changes). */
+  shows(doc: DocId): boolean {
+    return this.found.has(doc);
+  }
+
+  collections(): { entry: CollectionEntry; doc: DocId | null }[] {
+    const p = this.src.portfolioDoc ? (this.live.client.read(this.src.portfolioDoc) as Portfolio & { kind: string } | undefined) : undefined;
+    if (p && p.kind === 'portfolio') return p.collections.map((c) => ({ entry: c, doc: c.document ?? this.src.collectionDocs.get(c.id) ?? null }));
+    const titles = this.src.titles();
+    return [...this.src.collectionDocs].map(([node, doc]) => ({ entry: { id: node, title: titles.get(node) ?? shortId(node), document: doc }, doc }));
+  }
+
+  pages(doc: DocId | null): PageEntry[] {
+    if (!doc) return [];
+    const c = this.live.client.read(doc) as (Collection & { kind: string }) | undefined;
+    return c && c.kind === 'collection' ? c.pages : [];
+  }
+
+  /** A page by node id, wherever it is in the outline. */
+  page(node: string): PageRef | null {
+    for (const { entry, doc } of this.collections()) {
+      const p = this.pages(doc).find((x) => x.id === node);
+      if (p) return { node, title: p.title, doc: p.document, collection: entry.id };
+    }
+    return null;
+  }
+
+  draw(): void {
+    const { t } = this.ctx;
+    this.want(this.src.portfolioDoc);
+    const pid = this.src.portfolio;
+    const cols = this.collections();
+    const list = h('ul', { class: 'tree' });
+    cols.forEach(({ entry, doc }, i) => {
+      this.want(doc);
+      const pages = this.pages(doc);
+      const li = h('li', { class: 'node kind-collection', 'data-node': entry.id, 'data-kind': 'collection' },
+        this.row('collection', entry.id, entry.title, pid, i, cols.length, this.src.portfolioDoc, null));
+      const sub = h('ul', {});
+      pages.forEach((p, j) => {
+        sub.append(h('li', { class: `node kind-page${p.id === this.selected ? ' selected' : ''}`, 'data-node': p.id, 'data-kind': 'page' },
+          this.row('page', p.id, p.title, entry.id, j, pages.length, doc, href({ name: 'portfolio', id: pid, node: p.id }))));
+      });
+      if (doc && this.can('create_child', entry.id)) sub.append(h('li', { class: 'add' }, this.addForm('page', entry.id, doc)));
+      if (sub.childNodes.length) li.append(sub);
+      list.append(li);
+    });
+    const parts: (HTMLElement | null)[] = [h('h2', { class: 'outline-title' }, t('outline')), list];
+    if (cols.length === 0) parts.push(h('p', { class: 'muted' }, t('noCollections')));
+    if (this.src.portfolioDoc && this.can('create_child', pid)) parts.push(this.addForm('collection', pid, this.src.portfolioDoc));
+    if (this.message) parts.push(h('p', { role: 'alert', class: 'error' }, this.message));
+    // A redraw (someone else's change, a policy push) keeps focus and half-typed titles.
+    const focused = document.activeElement;
+    const focusKey = focused instanceof HTMLElement && this.el.contains(focused) ? focused.dataset.focusKey : undefined;
+    const typed = focused instanceof HTMLInputElement ? focused.value : null;
+    this.el.replaceChildren(...parts.filter((x): x is HTMLElement => x !== null));
+    if (focusKey) {
+      const el = this.el.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focusKey)}"]`);
+      if (el instanceof HTMLInputElement && typed !== null) el.value = typed;
+      el?.focus();
+    }
+  }
+
+  private fail(text: string): void {
+    this.message = text;
+    this.draw();
+  }
+
+  private row(kind: 'collection' | 'page', id: string, title: string, parent: string, i: number, n: number, parentDoc: DocId | null, link: string | null): HTMLElement {
+    const { t } = this.ctx;
+    const kindLabel = t(kind);
+    if (this.editing === id && parentDoc) {
+      const input = h('input', { value: title, 'aria-label': `${t('newTitle')} (${kindLabel})`, class: 'rename-input', required: true, maxlength: '200', 'data-focus-key': `rename-input:${id}` });
+      const form = h('form', { class: 'rename' }, input,
+        h('button', { type: 'submit' }, t('save')),
+        h('button', { type: 'button', 'data-cancel': '' }, t('cancel')));
+      form.querySelector('[data-cancel]')!.addEventListener('click', () => { this.editing = null; this.draw(); });
+      input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { this.editing = null; this.draw(); } });
+      form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const value = input.value.trim();
+        if (!value) return this.fail(t('titleRequired'));
+        const r = this.live.edit(parentDoc, kind === 'collection' ? { op: 'rename_collection', id, title: value } : { op: 'rename_page', id, title: value });
+        this.editing = null;
+        this.message = r.ok ? null : r.message;
+        this.draw();
+      });
+      if (this.justOpened === id) {
+        this.justOpened = null;
+        queueMicrotask(() => { input.focus(); input.select(); });
+      }
+      return form;
+    }
+    const label = link ? h('a', { href: link, class: 'title', 'aria-current': id === this.selected ? 'page' : undefined }, title) : h('span', { class: 'title' }, title);
+    const tools = h('span', { class: 'node-tools' });
+    const tool = (text: string, key: string, run: () => void) => {
+      const b = h('button', { type: 'button', class: `small ${key}`, 'aria-label': `${text}: ${title}`, 'data-focus-key': `${key}:${id}` }, text);
+      b.addEventListener('click', run);
+      tools.append(b);
+    };
+    if (parentDoc && this.can('write', parent)) {
+      const move = (to: number) => {
+        const r = this.live.edit(parentDoc, kind === 'collection' ? { op: 'move_collection', id, index: to } : { op: 'move_page', id, index: to });
+        this.message = r.ok ? null : r.message;
+        this.draw();
+      };
+      if (i > 0) tool(t('moveUp'), 'move-up', () => move(i - 1));
+      if (i < n - 1) tool(t('moveDown'), 'move-down', () => move(i + 1));
+    }
+    if (parentDoc && this.can('write', id)) tool(t('rename'), 'rename', () => { this.editing = id; this.justOpened = id; this.draw(); });
+    if (parentDoc && this.can('delete', id)) {
+      tool(t('delete'), 'delete', () => {
+        if (!confirm(`${t('confirmDelete')} ${title}`)) return;
+        const r = this.live.edit(parentDoc, kind === 'collection' ? { op: 'delete_collection', id } : { op: 'delete_page', id });
+        this.message = r.ok ? null : r.message;
+        this.draw();
+      });
+    }
+    return h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
+  }
+
+  private addForm(kind: 'collection' | 'page', parent: string, parentDoc: DocId): HTMLElement {
+    const { t } = this.ctx;
+    const key = `${kind}:${parent}`;
+    if (kind === 'page' && this.adding !== key) {
+      const b = h('button', { type: 'button', class: 'small add-page', 'data-focus-key': `add:${parent}` }, t('addPage'));
+      b.addEventListener('click', () => { this.adding = key; this.justOpened = key; this.draw(); });
+      return b;
+    }
+    const id = uid('add');
+    const input = h('input', { id, required: true, maxlength: '200', class: `new-${kind}`, 'data-focus-key': `new:${key}` });
+    const form = h('form', { class: `add-form add-${kind}` },
+      h('label', { for: id }, kind === 'collection' ? t('newCollection') : t('newPage')), input,
+      h('button', { type: 'submit' }, t('add')));
+    if (kind === 'page') {
+      if (this.justOpened === key) {
+        this.justOpened = null;
+        queueMicrotask(() => input.focus());
+      }
+      input.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { this.adding = null; this.draw(); } });
+    }
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const title = input.value.trim();
+      if (!title) return this.fail(t('titleRequired'));
+      const node = newNodeId();
+      const doc = newDocId();
+      this.found.add(doc); // created below, not asked for
+      // The parent names the document first; the server registers it when it accepts that.
+      const named = this.live.edit(parentDoc, kind === 'collection'
+        ? { op: 'add_collection', id: node, title, document: doc }
+        : { op: 'add_page', id: node, title, document: doc });
+      if (!named.ok) return this.fail(named.message);
+      const made = this.live.create(doc, kind === 'collection' ? { kind: 'collection', node, portfolio: this.src.portfolio } : { kind: 'page', node, collection: parent });
+      this.adding = null;
+      this.message = made.ok ? null : made.message;
+      this.draw();
+    });
+    return form;
+  }
+}

@@ -1,0 +1,17 @@
+import { expect, it } from 'vitest';
+import { readableReasons, refusedText } from './refusal';
+
+it('joins keystroke changes of one field and separates fields', () => {
+  expect(refusedText([
+    { node: 's', field: 'text', text: 'T' },
+    { node: 's', field: 'text', text: 'yped' },
+    { node: 's', field: 'title', text: 'Goals' },
+    { node: null, field: null, text: '' },
+  ])).toBe('Typed\n\nGoals');
+});
+
+it('names nodes by their titles and gives each reason once', () => {
+  const names = new Map([['4bRJ', 'Goals']]);
+  expect(readableReasons(['you may not edit the text of `4bRJ`', 'you may not edit the text of `4bRJ`', 'it builds on change `ab12`'], names))
+    .toEqual(['you may not edit the text of “Goals”', 'it builds on change `ab12`']);
+});

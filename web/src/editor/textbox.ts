@@ -1,0 +1,493 @@
+// One rich text (a section's or a text resource's) bound to its Automerge
+// text through typed edits.
+//
+// The browser never edits the DOM itself: every `beforeinput` is cancelled
+// and turned into a `splice_text`, `format` or `set_block` edit; the box is
+// then drawn again from the document and the caret put back by position.
+// Remote changes are drawn the same way, the local caret mapped through the
+// splice patches (live/richtext.ts), so it stays where the person was
+// typing. IME composition is the one input the browser performs itself; at
+// `compositionend` the composed text becomes one splice and the box is
+// redrawn from the document.
+//
+// The text's length (to know whether the first paragraph has a marker) is
+// read from the error of a format edit over an out-of-range position: the
+// document layer answers "…outside a text of length N" without changing
+// anything. (A dedicated binding would be nicer; this needs none.)
+import type { BlockKind, DocId, DocPatch, Format, RichText } from '../../pkg/folio_wasm.js';
+import type { Ctx } from '../app';
+import { h, uid } from '../dom';
+import type { Live } from '../live/connection';
+import {
+  blockAt, cpLength, cpToUtf16, layout, mapIndex, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
+} from '../live/richtext';
+
+export interface Cursor { index: number; name: string; color: string }
+
+export interface TextBoxOptions {
+  live: Live;
+  doc: DocId;
+  node: string;
+  label: string;
+  editable: boolean;
+  /** A failed edit (shown by the page, nothing lost: the text stays as it was). */
+  onError(message: string): void;
+  /** The local caret moved (null: left the box). */
+  onCaret(index: number | null): void;
+}
+
+const FAR = 1_000_000_000;
+
+function textLength(live: Live, doc: DocId, node: string): number | null {
+  const r = live.client.edit(doc, { op: 'format', node, start: FAR, end: FAR, format: { format: 'bold' }, on: false });
+  if (r.type === 'success') return null;
+  const m = /text of length (\d+)/.exec(r.error.message);
+  return m ? Number(m[1]) : null;
+}
+
+function readText(live: Live, doc: DocId, node: string): RichText {
+  const n = live.client.readNode(doc, node) as { content?: { text?: RichText } } | undefined;
+  return n?.content?.text ?? { blocks: [] };
+}
+
+const BLOCK_CHOICES: [string, BlockKind][] = [
+  ['paragraph', { block: 'paragraph' }],
+  ['h1', { block: 'heading', level: 1 }],
+  ['h2', { block: 'heading', level: 2 }],
+  ['h3', { block: 'heading', level: 3 }],
+  ['ul', { block: 'unordered-list-item' }],
+  ['ol', { block: 'ordered-list-item' }],
+  ['quote', { block: 'blockquote' }],
+];
+
+function choiceOf(k: BlockKind): string {
+  if (k.block === 'heading') return `h${Math.min(k.level, 3)}`;
+  if (k.block === 'unordered-list-item') return 'ul';
+  if (k.block === 'ordered-list-item') return 'ol';
+  if (k.block === 'blockquote') return 'quote';
+  return 'paragraph';
+}
+
+export class TextBox {
+  readonly el: HTMLElement;
+  readonly area: HTMLDivElement;
+  private l: Layout;
+  private readonly cursorLayer: HTMLElement;
+  private cursors = new Map<string, Cursor>();
+  private sel: { start: number; end: number } | null = null;
+  private composingFrom: { start: number; end: number } | null = null;
+  private blockSelect: HTMLSelectElement | null = null;
+
+  constructor(private readonly ctx: Ctx, private readonly o: TextBoxOptions) {
+    const { t } = ctx;
+    const id = uid('text');
+    this.area = h('div', {
+      class: 'rich', id, role: 'textbox', 'aria-multiline': 'true', 'aria-label': o.label,
+      contenteditable: o.editable ? 'true' : 'false', 'aria-readonly': o.editable ? undefined : 'true',
+      spellcheck: 'true', 'data-node': o.node,
+    });
+    this.cursorLayer = h('div', { class: 'cursors', 'aria-hidden': 'true' });
+    this.l = layout({ blocks: [] }, 0);
+    let toolbar: HTMLElement | null = null;
+    if (o.editable) {
+      const btn = (label: string, key: string, cls: string, run: () => void) => {
+        const b = h('button', { type: 'button', class: `tool ${cls}`, 'aria-label': label, title: `${label} (${key})`, 'aria-controls': id }, label.slice(0, 1));
+        b.addEventListener('mousedown', (ev) => ev.preventDefault()); // keep the text's selection
+        b.addEventListener('click', run);
+        return b;
+      };
+      const select = h('select', { 'aria-label': t('blockType'), class: 'block-type' },
+        ...BLOCK_CHOICES.map(([v]) => h('option', { value: v }, t(`block_${v}` as Parameters<typeof t>[0]))));
+      select.addEventListener('change', () => {
+        const k = BLOCK_CHOICES.find(([v]) => v === select.value)?.[1];
+        if (k) this.setBlock(k);
+      });
+      this.blockSelect = select;
+      const linkInput = h('input', { type: 'url', placeholder: 'https://…', 'aria-label': t('linkAddress'), class: 'link-input' });
+      const linkForm = h('form', { class: 'link-form', hidden: true },
+        linkInput, h('button', { type: 'submit' }, t('applyLink')));
+      linkForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        this.link(linkInput.value.trim());
+        linkForm.hidden = true;
+        this.area.focus();
+      });
+      toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('formatting') },
+        btn(t('bold'), 'Ctrl+B', 'bold', () => this.toggle({ format: 'bold' })),
+        btn(t('italic'), 'Ctrl+I', 'italic', () => this.toggle({ format: 'italic' })),
+        btn(t('link'), 'Ctrl+K', 'tool-link', () => {
+          linkForm.hidden = !linkForm.hidden;
+          if (!linkForm.hidden) {
+            linkInput.value = this.sel ? (runAt(this.l, this.sel.end)?.link ?? '') : '';
+            linkInput.focus();
+          }
+        }),
+        select, linkForm);
+      this.area.addEventListener('beforeinput', (ev) => this.onBeforeInput(ev as InputEvent));
+      this.area.addEventListener('keydown', (ev) => this.onKey(ev));
+      this.area.addEventListener('compositionstart', () => { this.composingFrom = this.domSelection(); });
+      this.area.addEventListener('compositionend', (ev) => this.onCompositionEnd(ev));
+    }
+    this.area.addEventListener('focus', () => this.reportCaret());
+    this.area.addEventListener('blur', () => o.onCaret(null));
+    document.addEventListener('selectionchange', this.onSelectionChange);
+    this.el = h('div', { class: 'rich-wrap' }, toolbar, h('div', { class: 'rich-stage' }, this.area, this.cursorLayer));
+    this.render();
+  }
+
+  /** Stops listening (the box left the page). */
+  dispose(): void {
+    document.removeEventListener('selectionchange', this.onSelectionChange);
+  }
+
+  /** Remote (or reset) changes: redraw, keeping the caret where it was in the text. */
+  remote(patches: DocPatch[] | null): void {
+    const focused = document.activeElement === this.area;
+    const before = focused ? this.domSelection() : null;
+    this.render();
+    if (before) {
+      const map = (i: number) => (patches ? mapIndex(i, patches, this.o.node) : Math.min(i, this.l.length));
+      this.place(map(before.start), map(before.end));
+    }
+    this.drawCursors();
+  }
+
+  /** The last known selection in the text (positions). */
+  get selection(): { start: number; end: number } | null {
+    return this.sel;
+  }
+
+  /** The selection now (from the DOM while focused), else the last known one. */
+  currentSelection(): { start: number; end: number } {
+    return this.domSelection() ?? this.sel ?? { start: this.l.length, end: this.l.length };
+  }
+
+  /** Focuses the box with this selection. */
+  focusAt(start: number, end = start): void {
+    this.area.focus();
+    this.place(Math.min(start, this.l.length), Math.min(end, this.l.length));
+  }
+
+  /** Remote cursors: exactly these peers' (others are removed). */
+  setCursors(cursors: Map<string, Cursor>): void {
+    this.cursors = new Map(cursors);
+    this.drawCursors();
+  }
+
+  setCursor(peer: string, c: Cursor | null): void {
+    if (c) this.cursors.set(peer, c);
+    else this.cursors.delete(peer);
+    this.drawCursors();
+  }
+
+  private render(): void {
+    this.l = layout(readText(this.o.live, this.o.doc, this.o.node), textLength(this.o.live, this.o.doc, this.o.node));
+    const out: HTMLElement[] = [];
+    let list: HTMLElement | null = null;
+    let listKind = '';
+    for (const b of this.l.blocks) {
+      const k = b.kind;
+      const tag = k.block === 'heading' ? (`h${Math.min(k.level + 1, 6)}` as 'h2')
+        : k.block === 'unordered-list-item' || k.block === 'ordered-list-item' ? 'li'
+          : k.block === 'blockquote' ? 'blockquote' : 'p';
+      const el = h(tag, { 'data-start': String(b.start), 'data-len': String(b.length), class: `blk blk-${k.block}` });
+      for (const r of b.runs) {
+        let node: Node = document.createTextNode(r.text);
+        if (r.bold) node = h('strong', {}, node);
+        if (r.italic) node = h('em', {}, node);
+        if (r.link) node = h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, node);
+        el.append(node);
+      }
+      if (b.length === 0) el.append(h('br'));
+      if (tag === 'li') {
+        if (!list || listKind !== k.block) {
+          list = h(k.block === 'unordered-list-item' ? 'ul' : 'ol', {});
+          listKind = k.block;
+          out.push(list);
+        }
+        list.append(el);
+      } else {
+        list = null;
+        out.push(el);
+      }
+    }
+    this.area.replaceChildren(...out);
+    this.syncToolbar();
+  }
+
+  // ---- positions ----------------------------------------------------------
+
+  private blockEls(): HTMLElement[] {
+    return [...this.area.querySelectorAll<HTMLElement>('[data-start]')];
+  }
+
+  private toIndex(node: Node, offset: number): number {
+    let target: Node = node;
+    let off = offset;
+    // A point between blocks (in the box or a list): take the block there.
+    while (target instanceof HTMLElement && !target.dataset.start) {
+      const kids = target.childNodes;
+      if (kids.length === 0) break;
+      const after = off >= kids.length;
+      target = kids[Math.min(off, kids.length - 1)]!;
+      off = after ? (target.nodeType === Node.TEXT_NODE ? (target as Text).length : target.childNodes.length) : 0;
+      if (target instanceof HTMLElement && target.dataset.start) {
+        const start = Number(target.dataset.start);
+        return after ? start + Number(target.dataset.len) : start;
+      }
+    }
+    let blockEl: HTMLElement | null = target instanceof HTMLElement ? target : target.parentElement;
+    while (blockEl && !blockEl.dataset.start && blockEl !== this.area) blockEl = blockEl.parentElement;
+    if (!blockEl || !blockEl.dataset.start) return 0;
+    const r = document.createRange();
+    r.setStart(blockEl, 0);
+    r.setEnd(target, off);
+    return Number(blockEl.dataset.start) + Math.min(cpLength(r.toString()), Number(blockEl.dataset.len));
+  }
+
+  private toPoint(index: number): [Node, number] {
+    const els = this.blockEls();
+    let el = els[0]!;
+    for (const e of els) if (Number(e.dataset.start) <= index) el = e;
+    let rest = Math.max(0, Math.min(index - Number(el.dataset.start), Number(el.dataset.len)));
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode() as Text | null; n; n = walker.nextNode() as Text | null) {
+      const len = cpLength(n.data);
+      if (rest <= len) return [n, cpToUtf16(n.data, rest)];
+      rest -= len;
+    }
+    return [el, 0];
+  }
+
+  private domSelection(): { start: number; end: number } | null {
+    const s = document.getSelection();
+    if (!s || s.rangeCount === 0 || !this.area.contains(s.anchorNode) || !this.area.contains(s.focusNode)) return null;
+    const a = this.toIndex(s.anchorNode!, s.anchorOffset);
+    const f = this.toIndex(s.focusNode!, s.focusOffset);
+    return { start: Math.min(a, f), end: Math.max(a, f) };
+  }
+
+  private place(start: number, end = start): void {
+    const s = document.getSelection();
+    if (!s) return;
+    const [an, ao] = this.toPoint(start);
+    const [fn, fo] = this.toPoint(end);
+    s.setBaseAndExtent(an, ao, fn, fo);
+    this.sel = { start, end };
+  }
+
+  private readonly onSelectionChange = (): void => {
+    if (document.activeElement !== this.area) return;
+    const s = this.domSelection();
+    if (s) {
+      this.sel = s;
+      this.syncToolbar();
+      this.reportCaret();
+    }
+  };
+
+  private reportCaret(): void {
+    const s = this.domSelection();
+    if (s) this.o.onCaret(s.end);
+  }
+
+  private syncToolbar(): void {
+    if (!this.blockSelect) return;
+    const at = this.sel ? blockAt(this.l, this.sel.start) : 0;
+    this.blockSelect.value = choiceOf(this.l.blocks[at]!.kind);
+  }
+
+  // ---- edits ---------------------------------------------------------------
+
+  private apply(edit: Parameters<Live['edit']>[1]): boolean {
+    const r = this.o.live.edit(this.o.doc, edit);
+    if (!r.ok) this.o.onError(r.message);
+    return r.ok;
+  }
+
+  private after(start: number, end = start): void {
+    this.render();
+    this.place(start, end);
+    this.reportCaret();
+    this.drawCursors();
+  }
+
+  private replace(sel: { start: number; end: number }, text: string): void {
+    const ok = this.apply({ op: 'splice_text', node: this.o.node, index: sel.start, delete: sel.end - sel.start, insert: text });
+    const at = ok ? sel.start + cpLength(text) : sel.start;
+    this.after(at);
+  }
+
+  private remove(start: number, end: number): void {
+    if (end <= start) return;
+    this.apply({ op: 'splice_text', node: this.o.node, index: start, delete: end - start, insert: '' });
+    this.after(start);
+  }
+
+  private split(sel: { start: number; end: number }): void {
+    if (sel.end > sel.start && !this.apply({ op: 'splice_text', node: this.o.node, index: sel.start, delete: sel.end - sel.start, insert: '' })) return this.after(sel.start);
+    if (sel.end > sel.start) this.render();
+    const p = sel.start;
+    const l = this.l;
+    const i = blockAt(l, p);
+    const b = l.blocks[i]!;
+    const isList = b.kind.block === 'unordered-list-item' || b.kind.block === 'ordered-list-item';
+    const next: BlockKind = isList ? b.kind : { block: 'paragraph' };
+    const node = this.o.node;
+    if (isList && b.length === 0) {
+      // Enter in an empty list item ends the list.
+      const m = markerIndex(l, i);
+      this.apply({ op: 'set_block', node, index: m ?? 0, kind: { block: 'paragraph' } });
+      return this.after(m === null ? p + 1 : p);
+    }
+    if (i === 0 && l.implicitFirst && p === 0) {
+      // Give the first paragraph its marker, then split after it.
+      if (!this.apply({ op: 'set_block', node, index: 0, kind: { block: 'paragraph' } })) return this.after(p);
+      this.apply({ op: 'set_block', node, index: 1, kind: { block: 'paragraph' } });
+      return this.after(2);
+    }
+    const atEnd = p === b.start + b.length;
+    const nextBlock = l.blocks[i + 1];
+    if (atEnd && nextBlock) {
+      // A marker follows: split the next block's text off, then make the
+      // marker at `p` the new (empty) block.
+      if (nextBlock.length === 0) return this.after(nextBlock.start);
+      if (!this.apply({ op: 'set_block', node, index: p + 1, kind: nextBlock.kind })) return this.after(p);
+      this.apply({ op: 'set_block', node, index: p, kind: next });
+      return this.after(p + 1);
+    }
+    const kind = p === b.start && b.length > 0 ? b.kind : next;
+    this.apply({ op: 'set_block', node, index: p, kind });
+    this.after(p + 1);
+  }
+
+  private setBlock(kind: BlockKind): void {
+    const sel = this.sel ?? { start: 0, end: 0 };
+    const i = blockAt(this.l, sel.start);
+    const m = markerIndex(this.l, i);
+    if (!this.apply({ op: 'set_block', node: this.o.node, index: m ?? 0, kind })) return this.after(sel.start, sel.end);
+    const shift = m === null ? 1 : 0;
+    this.after(sel.start + shift, sel.end + shift);
+    this.area.focus();
+  }
+
+  private toggle(format: Format): void {
+    const sel = this.sel;
+    if (!sel || sel.end <= sel.start) return;
+    const has = format.format === 'bold' ? (r: { bold?: boolean }) => !!r.bold : (r: { italic?: boolean }) => !!r.italic;
+    const on = !rangeAll(this.l, sel.start, sel.end, has);
+    this.apply({ op: 'format', node: this.o.node, start: sel.start, end: sel.end, format, on });
+    this.after(sel.start, sel.end);
+  }
+
+  private link(href: string): void {
+    const sel = this.sel;
+    if (!sel || sel.end <= sel.start) return this.o.onError(this.ctx.t('selectTextFirst'));
+    if (href === '') {
+      const old = runAt(this.l, sel.end)?.link;
+      if (old) this.apply({ op: 'format', node: this.o.node, start: sel.start, end: sel.end, format: { format: 'link', href: old }, on: false });
+    } else {
+      this.apply({ op: 'format', node: this.o.node, start: sel.start, end: sel.end, format: { format: 'link', href }, on: true });
+    }
+    this.after(sel.start, sel.end);
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    if (!(ev.ctrlKey || ev.metaKey) || ev.altKey) return;
+    const k = ev.key.toLowerCase();
+    if (k === 'b' || k === 'i') {
+      ev.preventDefault();
+      this.sel = this.domSelection() ?? this.sel;
+      this.toggle({ format: k === 'b' ? 'bold' : 'italic' });
+    } else if (k === 'k') {
+      ev.preventDefault();
+      (this.el.querySelector('.tool.tool-link') as HTMLButtonElement | null)?.click();
+    } else if (k === 'z' || k === 'y') {
+      ev.preventDefault(); // the browser's undo would edit the DOM behind the document's back
+    }
+  }
+
+  private onBeforeInput(ev: InputEvent): void {
+    if (ev.inputType === 'insertCompositionText') return; // see compositionend
+    ev.preventDefault();
+    const sel = this.domSelection() ?? this.sel ?? { start: this.l.length, end: this.l.length };
+    const collapsed = sel.start === sel.end;
+    switch (ev.inputType) {
+      case 'insertText':
+      case 'insertReplacementText':
+      case 'insertFromPaste':
+      case 'insertFromDrop':
+      case 'insertFromYank': {
+        const text = ev.data ?? ev.dataTransfer?.getData('text/plain') ?? '';
+        if (text.includes('\n')) return this.pasteLines(sel, text);
+        return this.replace(sel, text);
+      }
+      case 'insertParagraph':
+      case 'insertLineBreak':
+        return this.split(sel);
+      case 'deleteContentBackward':
+        return collapsed ? this.remove(Math.max(0, sel.start - 1), sel.start) : this.remove(sel.start, sel.end);
+      case 'deleteContentForward':
+        return collapsed ? this.remove(sel.start, Math.min(this.l.length, sel.start + 1)) : this.remove(sel.start, sel.end);
+      case 'deleteWordBackward':
+        return collapsed ? this.remove(sel.start === this.l.blocks[blockAt(this.l, sel.start)]!.start ? Math.max(0, sel.start - 1) : wordStart(this.l, sel.start), sel.start) : this.remove(sel.start, sel.end);
+      case 'deleteWordForward':
+        return collapsed ? this.remove(sel.start, Math.max(wordEnd(this.l, sel.start), Math.min(this.l.length, sel.start + 1))) : this.remove(sel.start, sel.end);
+      case 'deleteByCut':
+      case 'deleteByDrag':
+      case 'deleteContent':
+      case 'deleteSoftLineBackward':
+      case 'deleteHardLineBackward':
+        return this.remove(sel.start, sel.end);
+      case 'formatBold':
+        this.sel = sel;
+        return this.toggle({ format: 'bold' });
+      case 'formatItalic':
+        this.sel = sel;
+        return this.toggle({ format: 'italic' });
+      default:
+        return; // anything else would change the DOM behind the document's back
+    }
+  }
+
+  /** Pasted lines: the first replaces the selection, each further one is a new block. */
+  private pasteLines(sel: { start: number; end: number }, text: string): void {
+    const lines = text.replace(/\r\n?/g, '\n').split('\n');
+    this.replace(sel, lines[0]!);
+    let at = sel.start + cpLength(lines[0]!);
+    for (const line of lines.slice(1)) {
+      this.split({ start: at, end: at });
+      at = this.sel?.start ?? at;
+      this.replace({ start: at, end: at }, line);
+      at += cpLength(line);
+    }
+  }
+
+  private onCompositionEnd(ev: CompositionEvent): void {
+    const from = this.composingFrom ?? this.sel ?? { start: 0, end: 0 };
+    this.composingFrom = null;
+    this.replace(from, ev.data ?? '');
+  }
+
+  private drawCursors(): void {
+    this.cursorLayer.replaceChildren();
+    const stage = this.cursorLayer.parentElement;
+    if (!stage || this.cursors.size === 0) return;
+    const base = stage.getBoundingClientRect();
+    for (const c of this.cursors.values()) {
+      const [n, o] = this.toPoint(Math.min(c.index, this.l.length));
+      const r = document.createRange();
+      r.setStart(n, o);
+      r.collapse(true);
+      let rect = r.getBoundingClientRect();
+      if (rect.height === 0 && n instanceof HTMLElement) rect = n.getBoundingClientRect();
+      const mark = h('span', { class: 'remote-caret', title: c.name },
+        h('span', { class: 'remote-name' }, c.name));
+      mark.style.left = `${rect.left - base.left}px`;
+      mark.style.top = `${rect.top - base.top}px`;
+      mark.style.height = `${Math.max(rect.height, 16)}px`;
+      mark.style.setProperty('--who', c.color);
+      this.cursorLayer.append(mark);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { RichText } from '../../pkg/folio_wasm.js';
+import { blockAt, cpToUtf16, layout, mapIndex, markerIndex, plainRange, rangeAll, wordStart } from './richtext';
+
+const two: RichText = {
+  blocks: [
+    { block: 'heading', level: 2, runs: [{ text: 'Title' }] },
+    { block: 'paragraph', runs: [{ text: 'Hi ' }, { text: 'bold', bold: true }] },
+  ],
+};
+
+describe('layout', () => {
+  it('counts a marker before every block when the text starts with one', () => {
+    const l = layout(two, 1 + 5 + 1 + 7);
+    expect(l.implicitFirst).toBe(false);
+    expect(l.blocks.map((b) => [b.start, b.length])).toEqual([[1, 5], [7, 7]]);
+    expect(markerIndex(l, 0)).toBe(0);
+    expect(markerIndex(l, 1)).toBe(6);
+  });
+
+  it('sees an implicit first paragraph from the length', () => {
+    const t: RichText = { blocks: [{ block: 'paragraph', runs: [{ text: 'ab' }] }, { block: 'paragraph', runs: [{ text: 'c' }] }] };
+    const l = layout(t, 4);
+    expect(l.implicitFirst).toBe(true);
+    expect(l.blocks.map((b) => b.start)).toEqual([0, 3]);
+    expect(markerIndex(l, 0)).toBeNull();
+    expect(layout(t, 5).implicitFirst).toBe(false);
+  });
+
+  it('gives an empty text one empty paragraph at 0', () => {
+    const l = layout({ blocks: [] }, 0);
+    expect(l.blocks).toHaveLength(1);
+    expect(l.blocks[0]!.start).toBe(0);
+  });
+
+  it('counts code points, not UTF-16 units', () => {
+    const l = layout({ blocks: [{ block: 'paragraph', runs: [{ text: '🌍ü' }] }] }, 2);
+    expect(l.blocks[0]!.length).toBe(2);
+    expect(cpToUtf16('🌍ü', 1)).toBe(2);
+  });
+});
+
+describe('positions', () => {
+  const l = layout(two, 14);
+  it('finds the block of a position', () => {
+    expect(blockAt(l, 0)).toBe(0);
+    expect(blockAt(l, 6)).toBe(0);
+    expect(blockAt(l, 7)).toBe(1);
+  });
+  it('knows whether a range is all bold', () => {
+    expect(rangeAll(l, 10, 14, (r) => !!r.bold)).toBe(true);
+    expect(rangeAll(l, 9, 14, (r) => !!r.bold)).toBe(false);
+    expect(rangeAll(l, 10, 10, (r) => !!r.bold)).toBe(false);
+  });
+  it('reads the characters of a range with markers as newlines', () => {
+    expect(plainRange(l, 3, 10)).toBe('tle\nHi ');
+  });
+  it('finds the start of the previous word', () => {
+    expect(wordStart(l, 14)).toBe(10);
+    expect(wordStart(l, 10)).toBe(7);
+  });
+});
+
+describe('mapIndex', () => {
+  it('moves a caret past remote text inserted before it and not after it', () => {
+    const p = [{ patch: 'textSpliced', node: 'n', index: 2, text: 'xyz' } as const];
+    expect(mapIndex(5, p, 'n')).toBe(8);
+    expect(mapIndex(2, p, 'n')).toBe(2);
+    expect(mapIndex(1, p, 'n')).toBe(1);
+    expect(mapIndex(5, p, 'other')).toBe(5);
+  });
+  it('pulls a caret back over deleted text, never past the deletion', () => {
+    const p = [{ patch: 'textDeleted', node: 'n', index: 2, length: 4 } as const];
+    expect(mapIndex(10, p, 'n')).toBe(6);
+    expect(mapIndex(4, p, 'n')).toBe(2);
+  });
+  it('applies patches in order', () => {
+    const p = [
+      { patch: 'textSpliced', node: 'n', index: 0, text: '🌍' } as const,
+      { patch: 'textDeleted', node: 'n', index: 0, length: 1 } as const,
+    ];
+    expect(mapIndex(3, p, 'n')).toBe(3);
+  });
+});

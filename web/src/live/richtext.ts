@@ -1,0 +1,173 @@
+// Positions in a rich text, as the document counts them.
+//
+// A text is one Automerge text object: characters, plus one block marker at
+// the start of every block (heading, list item, …). Text before the first
+// marker is an implicit paragraph (core/src/doc/rich.rs). Positions count
+// Unicode code points, a marker counting as one. `read()` gives blocks and
+// runs, which do not say whether the first paragraph has a marker; the text's
+// length does, so `layout` takes it.
+import type { Block, BlockKind, DocPatch, RichText, Run } from '../../pkg/folio_wasm.js';
+
+export function cpLength(s: string): number {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
+
+/** The UTF-16 offset of code point `cp` in `s` (clamped to its end). */
+export function cpToUtf16(s: string, cp: number): number {
+  let u = 0;
+  let n = 0;
+  for (const ch of s) {
+    if (n >= cp) break;
+    u += ch.length;
+    n += 1;
+  }
+  return u;
+}
+
+export interface BlockLayout {
+  kind: BlockKind;
+  runs: Run[];
+  /** Position of the block's first character (after its marker). */
+  start: number;
+  /** Its characters, in code points. */
+  length: number;
+}
+
+export interface Layout {
+  blocks: BlockLayout[];
+  /** The whole text's length, markers included. */
+  length: number;
+  /** The first block has no marker. */
+  implicitFirst: boolean;
+}
+
+function kindOf(b: Block): BlockKind {
+  switch (b.block) {
+    case 'heading': return { block: 'heading', level: b.level };
+    default: return { block: b.block } as BlockKind;
+  }
+}
+
+/** Lays out a text read from a document; `total` is its length (null: unknown, assume markers). */
+export function layout(text: RichText, total: number | null): Layout {
+  const lens = text.blocks.map((b) => b.runs.reduce((n, r) => n + cpLength(r.text), 0));
+  const sum = lens.reduce((a, b) => a + b, 0);
+  if (text.blocks.length === 0) {
+    return { blocks: [{ kind: { block: 'paragraph' }, runs: [], start: 0, length: 0 }], length: 0, implicitFirst: true };
+  }
+  const implicitFirst = text.blocks[0]!.block === 'paragraph' && total === sum + text.blocks.length - 1;
+  const blocks: BlockLayout[] = [];
+  let pos = 0;
+  text.blocks.forEach((b, i) => {
+    if (i > 0 || !implicitFirst) pos += 1; // the marker
+    blocks.push({ kind: kindOf(b), runs: b.runs, start: pos, length: lens[i]! });
+    pos += lens[i]!;
+  });
+  return { blocks, length: pos, implicitFirst };
+}
+
+/** The block holding position `index` (a block's range includes its end). */
+export function blockAt(l: Layout, index: number): number {
+  let found = 0;
+  l.blocks.forEach((b, i) => {
+    if (b.start <= index) found = i;
+  });
+  return found;
+}
+
+/** Where block `i`'s marker is, or null for an implicit first paragraph. */
+export function markerIndex(l: Layout, i: number): number | null {
+  if (i === 0 && l.implicitFirst) return null;
+  return l.blocks[i]!.start - 1;
+}
+
+/** Does every character of `start..end` satisfy `test`? (False for an empty range.) */
+export function rangeAll(l: Layout, start: number, end: number, test: (r: Run) => boolean): boolean {
+  let any = false;
+  for (const b of l.blocks) {
+    let pos = b.start;
+    for (const r of b.runs) {
+      const len = cpLength(r.text);
+      const from = Math.max(pos, start);
+      const to = Math.min(pos + len, end);
+      if (from < to) {
+        any = true;
+        if (!test(r)) return false;
+      }
+      pos += len;
+    }
+  }
+  return any;
+}
+
+/** The run at a position (the one before it, as typing there continues it). */
+export function runAt(l: Layout, index: number): Run | null {
+  const b = l.blocks[blockAt(l, index)]!;
+  let pos = b.start;
+  for (const r of b.runs) {
+    const len = cpLength(r.text);
+    if (index > pos && index <= pos + len) return r;
+    pos += len;
+  }
+  return b.runs[0] ?? null;
+}
+
+/**
+ * Moves a position through text patches of `node` made elsewhere: text
+ * inserted before it pushes it on, text deleted before it pulls it back.
+ * Text inserted exactly at the position stays after it (the local caret
+ * does not jump over someone else's typing).
+ */
+export function mapIndex(index: number, patches: DocPatch[], node: string): number {
+  let i = index;
+  for (const p of patches) {
+    if (p.patch === 'textSpliced' && p.node === node) {
+      if (p.index < i) i += cpLength(p.text);
+    } else if (p.patch === 'textDeleted' && p.node === node) {
+      if (p.index < i) i -= Math.min(p.length, i - p.index);
+    }
+  }
+  return i;
+}
+
+/** The characters of `start..end` (markers become newlines). */
+export function plainRange(l: Layout, start: number, end: number): string {
+  let out = '';
+  l.blocks.forEach((b, i) => {
+    if (i > 0 || !l.implicitFirst) {
+      const m = b.start - 1;
+      if (m >= start && m < end && out !== '') out += '\n';
+    }
+    let pos = b.start;
+    for (const r of b.runs) {
+      const chars = [...r.text];
+      for (const ch of chars) {
+        if (pos >= start && pos < end) out += ch;
+        pos += 1;
+      }
+    }
+  });
+  return out;
+}
+
+/** Start of the word before `index` inside its block (for Ctrl+Backspace). */
+export function wordStart(l: Layout, index: number): number {
+  const b = l.blocks[blockAt(l, index)]!;
+  const chars = [...b.runs.map((r) => r.text).join('')];
+  let k = index - b.start;
+  while (k > 0 && /\s/u.test(chars[k - 1]!)) k -= 1;
+  while (k > 0 && !/\s/u.test(chars[k - 1]!)) k -= 1;
+  return b.start + k;
+}
+
+/** End of the word after `index` inside its block (for Ctrl+Delete). */
+export function wordEnd(l: Layout, index: number): number {
+  const b = l.blocks[blockAt(l, index)]!;
+  const chars = [...b.runs.map((r) => r.text).join('')];
+  let k = index - b.start;
+  while (k < chars.length && /\s/u.test(chars[k]!)) k += 1;
+  while (k < chars.length && !/\s/u.test(chars[k]!)) k += 1;
+  return b.start + k;
+}
