@@ -122,7 +122,34 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await page.selectOption('.node-section select.block-type', 'h2');
   await page.waitForSelector('.node-section .rich h3.blk-heading:has-text("Second paragraph")');
   assert.equal(await page.textContent('.node-section .rich'), 'Learn to triageSecond paragraph');
+  // A bulleted list that continues on Enter, an italic word, a link (Ctrl+K).
+  await page.click('.node-section .rich h3');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('item one');
+  await page.selectOption('.node-section select.block-type', 'ul');
+  await page.waitForSelector('.node-section .rich ul li:has-text("item one")');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('item two');
+  await page.waitForSelector('.node-section .rich ul li:nth-child(2):has-text("item two")');
+  await page.keyboard.down('Shift');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('Control+i');
+  await page.waitForSelector('.node-section .rich li em:has-text("two")');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector('.node-section .link-input:focus');
+  await page.keyboard.type('https://example.org/two');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.node-section .rich a[href="https://example.org/two"]:has-text("two")');
+  // Backspace at the start of a block joins it to the one before.
+  await page.click('.node-section .rich li:nth-child(2)');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Backspace');
+  await page.waitForSelector('.node-section .rich li:has-text("item oneitem two")');
 
+  assert.equal(await page.$('.refusal'), null, 'the server accepted every edit');
   // It is all in the documents: a fresh load shows the same.
   await page.reload();
   await page.waitForSelector('.node-section .rich strong:has-text("triage")');

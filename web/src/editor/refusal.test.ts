@@ -15,3 +15,8 @@ it('names nodes by their titles and gives each reason once', () => {
   expect(readableReasons(['you may not edit the text of `4bRJ`', 'you may not edit the text of `4bRJ`', 'it builds on change `ab12`'], names))
     .toEqual(['you may not edit the text of “Goals”', 'it builds on change `ab12`']);
 });
+
+it('leaves out block markers (U+FFFC) and changes that added no text', () => {
+  expect(refusedText([{ node: 's', field: 'text', text: '\uFFFC' }, { node: 's', field: 'text', text: 'ok' }])).toBe('ok');
+  expect(refusedText([{ node: 's', field: 'text', text: '\uFFFC' }])).toBe('');
+});

@@ -90,11 +90,12 @@ function reasonList(ctx: Ctx, reasons: string[], names: Map<string, string>): HT
 export function refusedText(texts: RefusedText[]): string {
   const groups: { key: string; text: string }[] = [];
   for (const x of texts) {
-    if (!x.text) continue;
+    const text = x.text.replace(/\uFFFC/g, ''); // block markers read as U+FFFC
+    if (!text) continue;
     const key = `${x.node ?? ''}/${x.field ?? ''}`;
     const last = groups[groups.length - 1];
-    if (last && last.key === key) last.text += x.text;
-    else groups.push({ key, text: x.text });
+    if (last && last.key === key) last.text += text;
+    else groups.push({ key, text });
   }
   return groups.map((g) => g.text).join('\n\n');
 }
