@@ -129,7 +129,7 @@ fn block_styles_pass_the_guard_one_change_at_a_time() {
     let (mut server, engine) = (server_page(), engine());
     let wendy = user("wendy");
     let (mut c, mut h) = client(&server, &wendy, 1);
-    let mut step = |c: &mut PageDoc, h: &mut Vec<ChangeHash>, server: &mut Automerge| {
+    let step = |c: &mut PageDoc, h: &mut Vec<ChangeHash>, server: &mut Automerge| {
         let v = send(server, &engine, c, h, &wendy, NOW);
         assert!(v.all_accepted(), "{v:#?}");
         *h = c.heads();

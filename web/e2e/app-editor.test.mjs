@@ -225,7 +225,8 @@ test('a read-only visitor is offered no outline or page controls', { timeout: 60
     '#outline button, #outline input, #outline form, .page-editor button, .page-editor input, .page-editor select, .page-editor [contenteditable="true"]',
     (els) => els.length);
   assert.equal(controls, 0);
-  assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), 'false');
+  assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), null);
+  assert.equal(await rita.page.getAttribute('.node-section .rich', 'aria-readonly'), 'true');
   await screenshot(rita.page, 'app-editor-read-only');
   await rita.ctx.close();
   await a.close();
@@ -258,7 +259,7 @@ test('a Write grant that expired while the user typed offline: the refusal notic
   await eve.page.click('.refusal button.refusal-keep');
   await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
   // The page itself is back to the server's state, and no longer editable.
-  await eve.page.waitForSelector('.node-section .rich[contenteditable="false"]');
+  await eve.page.waitForSelector('.node-section .rich[aria-readonly="true"]');
   assert.equal(await eve.page.isVisible('#outline button.rename'), false, 'the page can no longer be renamed');
   assert.equal((await eve.page.textContent('.node-section .rich')).includes('train'), false);
   // The note survives a reload (kept in this browser).
@@ -322,4 +323,31 @@ test('attachments: upload an image and a PDF into a section, see the previews, d
   await screenshot(page, 'app-editor-attachments');
   await page.close();
   assert.ok(id);
+});
+
+test('a level-4 link opens a page read-only and live, without login and without controls', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Linked page');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  await a.click('.node-section .rich');
+  await a.keyboard.type('For the open day.');
+  const r = await apiFrom(a, 'POST', `/api/portfolios/${encodeURIComponent(id)}/links`, { level: 4, hours: 2, label: 'open day' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+
+  const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const v = await visitor.newPage();
+  v.setDefaultTimeout(15_000);
+  await v.goto(`${server.url}${new URL(r.body.url, server.url).pathname}`);
+  await v.waitForSelector('[data-read-only="true"]');
+  await v.click(`a[href*="node=${pageNode}"]`);
+  await v.waitForSelector('.node-section .rich:has-text("For the open day.")');
+  // Live: the owner's next words arrive without a reload.
+  await a.keyboard.type(' Welcome!');
+  await v.waitForSelector('.node-section .rich:has-text("For the open day. Welcome!")', { timeout: 2_000 });
+  const writable = await v.$$eval('main button, main input, main textarea, main form, main select, main [contenteditable]', (els) => els.length);
+  assert.equal(writable, 0);
+  assert.equal(await v.isVisible('#sign-out'), false);
+  await screenshot(v, 'app-reviewer-page-390');
+  await visitor.close();
+  await a.close();
 });

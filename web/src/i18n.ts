@@ -238,6 +238,7 @@ const en = {
   privateNotesHelp: 'Only in this browser; nobody else sees them.',
   deleteNote: 'Delete note',
   moreReasons: 'More reasons',
+  linkPageUnavailable: 'This page cannot be opened through this link, or the link has ended.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -477,6 +478,7 @@ const nl: Record<Key, string> = {
   privateNotesHelp: 'Alleen in deze browser; niemand anders ziet ze.',
   deleteNote: 'Notitie verwijderen',
   moreReasons: 'Meer redenen',
+  linkPageUnavailable: 'Deze pagina kan niet via deze link worden geopend, of de link is beëindigd.',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

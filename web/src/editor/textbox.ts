@@ -83,7 +83,7 @@ export class TextBox {
     const id = uid('text');
     this.area = h('div', {
       class: 'rich', id, role: 'textbox', 'aria-multiline': 'true', 'aria-label': o.label,
-      contenteditable: o.editable ? 'true' : 'false', 'aria-readonly': o.editable ? undefined : 'true',
+      contenteditable: o.editable ? 'true' : undefined, 'aria-readonly': o.editable ? undefined : 'true',
       spellcheck: 'true', 'data-node': o.node,
     });
     this.cursorLayer = h('div', { class: 'cursors', 'aria-hidden': 'true' });

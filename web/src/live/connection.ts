@@ -116,7 +116,7 @@ export class Live {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
 
-  constructor(principal: string, private readonly token?: string) {
+  constructor(principal: string, readonly token?: string) {
     this.principal = principal;
     this.offline = new OfflineStore(principal);
     this.client = new SyncClient(crypto.randomUUID(), principal, random16());
@@ -360,7 +360,7 @@ let current: Live | null = null;
 
 /** The tab's connection for `principal` (replaced when the signed-in person changes). */
 export function liveFor(principal: string, token?: string): Live {
-  if (current && current.principal === principal) return current;
+  if (current && current.principal === principal && current.token === token) return current;
   current?.dispose();
   current = new Live(principal, token);
   return current;
