@@ -187,6 +187,12 @@ test('two browser contexts co-edit a page and each sees the other’s typing wit
   await a.keyboard.type('hi Bob! ');
   await bob.page.waitForSelector('.node-section .rich:has-text("Ada: hi Bob! hello from Bob")', { timeout: 1_000 + 8 * 50 });
   assert.equal((await a.textContent('.node-section .rich')).trim(), 'Ada: hi Bob! hello from Bob');
+  // Bob starts a new paragraph above Ada's caret; her caret stays on its character.
+  await bob.page.keyboard.press('Home');
+  await bob.page.keyboard.press('Enter');
+  await a.waitForFunction(() => document.querySelectorAll('.node-section .rich .blk').length === 2);
+  await a.keyboard.type('X');
+  await bob.page.waitForSelector('.node-section .rich .blk:nth-child(2):has-text("Ada: hi Bob! Xhello from Bob")', { timeout: 2_000 });
   // Bob's cursor shows on Ada's screen.
   await a.waitForSelector('.node-section .remote-caret:has-text("Bob Peer")');
   await screenshot(a, 'app-editor-coedit');

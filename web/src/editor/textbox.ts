@@ -5,8 +5,9 @@
 // and turned into a `splice_text`, `format` or `set_block` edit; the box is
 // then drawn again from the document and the caret put back by position.
 // Remote changes are drawn the same way, the local caret mapped through the
-// splice patches (live/richtext.ts), so it stays where the person was
-// typing. IME composition is the one input the browser performs itself; at
+// splice patches in characters (live/richtext.ts `mapCaret`), so it stays
+// on the character where the person was typing even when someone splits or
+// joins paragraphs above it. IME composition is the one input the browser performs itself; at
 // `compositionend` the composed text becomes one splice and the box is
 // redrawn from the document.
 //
@@ -19,7 +20,7 @@ import type { Ctx } from '../app';
 import { h, uid } from '../dom';
 import type { Live } from '../live/connection';
 import {
-  blockAt, cpLength, cpToUtf16, layout, mapIndex, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
+  blockAt, cpLength, cpToUtf16, layout, mapCaret, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
 } from '../live/richtext';
 
 export interface Cursor { index: number; name: string; color: string }
@@ -144,9 +145,10 @@ export class TextBox {
   remote(patches: DocPatch[] | null): void {
     const focused = document.activeElement === this.area;
     const before = focused ? this.domSelection() : null;
+    const old = this.l;
     this.render();
     if (before) {
-      const map = (i: number) => (patches ? mapIndex(i, patches, this.o.node) : Math.min(i, this.l.length));
+      const map = (i: number) => (patches ? mapCaret(old, this.l, i, patches, this.o.node) : Math.min(i, this.l.length));
       this.place(map(before.start), map(before.end));
     }
     this.drawCursors();
