@@ -149,6 +149,11 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await page.keyboard.press('Backspace');
   await page.waitForSelector('.node-section .rich li:has-text("item oneitem two")');
 
+  // Submit the page, then withdraw the submission.
+  await page.click('#submit-page');
+  await page.waitForSelector('#page-state:has-text("Submitted on")');
+  await page.click('#withdraw-page');
+  await page.waitForSelector('#page-state:has-text("Not submitted yet")');
   assert.equal(await page.$('.refusal'), null, 'the server accepted every edit');
   // It is all in the documents: a fresh load shows the same.
   await page.reload();
@@ -235,6 +240,18 @@ test('a read-only visitor is offered no outline or page controls', { timeout: 60
   assert.equal(await rita.page.getAttribute('.node-section .rich', 'aria-readonly'), 'true');
   await screenshot(rita.page, 'app-editor-read-only');
   await rita.ctx.close();
+
+  // Someone who may read only the collection sees it (titled from the policy
+  // snapshot) and its page, not the portfolio document.
+  const collection = await a.getAttribute('li.kind-collection', 'data-node');
+  const cleo = await person('Cleo Collection');
+  await grant(a, id, [cleo.id], 'read', { node: collection });
+  await cleo.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await cleo.page.waitForSelector('.node-section .rich:has-text("Only to read")');
+  await cleo.page.waitForSelector('#outline li.kind-collection .title:has-text("Internship")');
+  await cleo.page.waitForSelector('#outline li.kind-page a:has-text("Week 1")');
+  assert.equal(await cleo.page.$$eval('#outline button, #outline form, .page-editor button', (els) => els.length), 0);
+  await cleo.ctx.close();
   await a.close();
 });
 
