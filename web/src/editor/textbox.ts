@@ -176,12 +176,6 @@ export class TextBox {
     this.drawCursors();
   }
 
-  setCursor(peer: string, c: Cursor | null): void {
-    if (c) this.cursors.set(peer, c);
-    else this.cursors.delete(peer);
-    this.drawCursors();
-  }
-
   private render(): void {
     this.l = layout(readText(this.o.live, this.o.doc, this.o.node), textLength(this.o.live, this.o.doc, this.o.node));
     const out: HTMLElement[] = [];

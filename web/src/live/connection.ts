@@ -143,10 +143,6 @@ export class Live {
     return out;
   }
 
-  hasPolicy(portfolio: string): boolean {
-    return this.engines.get(portfolio)?.revision !== undefined;
-  }
-
   subscribe(f: LiveListener): () => void {
     this.listeners.add(f);
     return () => this.listeners.delete(f);

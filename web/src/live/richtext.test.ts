@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RichText } from '../../pkg/folio_wasm.js';
-import { blockAt, cpToUtf16, layout, mapCaret, markerIndex, plainRange, rangeAll, wordStart } from './richtext';
+import { blockAt, cpToUtf16, layout, mapCaret, markerIndex, rangeAll, wordStart } from './richtext';
 
 const two: RichText = {
   blocks: [
@@ -51,9 +51,6 @@ describe('positions', () => {
     expect(rangeAll(l, 10, 14, (r) => !!r.bold)).toBe(true);
     expect(rangeAll(l, 9, 14, (r) => !!r.bold)).toBe(false);
     expect(rangeAll(l, 10, 10, (r) => !!r.bold)).toBe(false);
-  });
-  it('reads the characters of a range with markers as newlines', () => {
-    expect(plainRange(l, 3, 10)).toBe('tle\nHi ');
   });
   it('finds the start of the previous word', () => {
     expect(wordStart(l, 14)).toBe(10);

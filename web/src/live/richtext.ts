@@ -114,26 +114,6 @@ export function runAt(l: Layout, index: number): Run | null {
   return b.runs[0] ?? null;
 }
 
-/** The characters of `start..end` (markers become newlines). */
-export function plainRange(l: Layout, start: number, end: number): string {
-  let out = '';
-  l.blocks.forEach((b, i) => {
-    if (i > 0 || !l.implicitFirst) {
-      const m = b.start - 1;
-      if (m >= start && m < end && out !== '') out += '\n';
-    }
-    let pos = b.start;
-    for (const r of b.runs) {
-      const chars = [...r.text];
-      for (const ch of chars) {
-        if (pos >= start && pos < end) out += ch;
-        pos += 1;
-      }
-    }
-  });
-  return out;
-}
-
 /** Start of the word before `index` inside its block (for Ctrl+Backspace). */
 export function wordStart(l: Layout, index: number): number {
   const b = l.blocks[blockAt(l, index)]!;
