@@ -143,11 +143,24 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await page.keyboard.type('https://example.org/two');
   await page.keyboard.press('Enter');
   await page.waitForSelector('.node-section .rich a[href="https://example.org/two"]:has-text("two")');
+  // A link the document refuses (not http, https or mailto) is explained; the text stays.
+  await page.click('.node-section .rich li:nth-child(2) a');
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('Home');
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector('.node-section .link-input:focus');
+  await page.fill('.node-section .link-input', 'javascript:alert(1)');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#page-error:has-text("not an http, https or mailto address")');
+  assert.equal(await page.textContent('.node-section .rich li:nth-child(2)'), 'item two');
+  await page.keyboard.press('Escape');
   // Backspace at the start of a block joins it to the one before.
   await page.click('.node-section .rich li:nth-child(2)');
   await page.keyboard.press('Home');
   await page.keyboard.press('Backspace');
   await page.waitForSelector('.node-section .rich li:has-text("item oneitem two")');
+  assert.equal(await page.textContent('#page-error'), '', 'the message went away with the next edit that worked');
 
   // Submit the page, then withdraw the submission.
   await page.click('#submit-page');

@@ -65,8 +65,8 @@ export class PageEditor {
     return this.live.engine(this.portfolio).can(action, node, Date.now());
   }
 
-  private fail(text: string): void {
-    this.error.textContent = text;
+  private fail(text: string | null): void {
+    this.error.textContent = text ?? '';
   }
 
   /** A sync event; answers false when the page can no longer be read. */

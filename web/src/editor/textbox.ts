@@ -31,8 +31,9 @@ export interface TextBoxOptions {
   node: string;
   label: string;
   editable: boolean;
-  /** A failed edit (shown by the page, nothing lost: the text stays as it was). */
-  onError(message: string): void;
+  /** A failed edit (shown by the page, nothing lost: the text stays as it
+   * was), or null after one that worked (the message goes away). */
+  onError(message: string | null): void;
   /** The local caret moved (null: left the box). */
   onCaret(index: number | null): void;
 }
@@ -297,7 +298,7 @@ export class TextBox {
 
   private apply(edit: Parameters<Live['edit']>[1]): boolean {
     const r = this.o.live.edit(this.o.doc, edit);
-    if (!r.ok) this.o.onError(r.message);
+    this.o.onError(r.ok ? null : r.message);
     return r.ok;
   }
 
