@@ -214,6 +214,10 @@ test('two browser contexts co-edit a page and each sees the other’s typing wit
   // Bob's cursor shows on Ada's screen.
   await a.waitForSelector('.node-section .remote-caret:has-text("Bob Peer")');
   await screenshot(a, 'app-editor-coedit');
+  // The owner deletes the page: Bob's open page says it is gone.
+  await a.click('#outline button.delete[aria-label$="Week 1"]');
+  await bob.page.waitForSelector('#page-gone', { timeout: 2_000 });
+  assert.equal(await bob.page.isVisible('.page-editor'), false);
   await bob.ctx.close();
   await a.close();
 });

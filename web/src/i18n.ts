@@ -238,6 +238,7 @@ const en = {
   privateNotesHelp: 'Only in this browser; nobody else sees them.',
   deleteNote: 'Delete note',
   moreReasons: 'More reasons',
+  pageGone: 'This page is no longer in the portfolio. Choose another one in the outline.',
   linkPageUnavailable: 'This page cannot be opened through this link, or the link has ended.',
 } as const;
 
@@ -478,6 +479,7 @@ const nl: Record<Key, string> = {
   privateNotesHelp: 'Alleen in deze browser; niemand anders ziet ze.',
   deleteNote: 'Notitie verwijderen',
   moreReasons: 'Meer redenen',
+  pageGone: 'Deze pagina staat niet meer in het portfolio. Kies een andere in de inhoudsopgave.',
   linkPageUnavailable: 'Deze pagina kan niet via deze link worden geopend, of de link is beëindigd.',
 };
 

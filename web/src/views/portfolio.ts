@@ -65,6 +65,7 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
 
   let editor: PageEditor | null = null;
   let ended = false;
+  let seenInOutline = false;
   const openPage = () => {
     if (editor || !route.node) return;
     const ref = outline.page(route.node);
@@ -103,8 +104,15 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
     if (e.type === 'loaded' || e.type === 'changed' || e.type === 'policy' || e.type === 'rejected') {
       if (e.type === 'policy' || outline.shows((e as { docId: string }).docId)) outline.draw();
       openPage();
-      const title = route.node ? outline.page(route.node)?.title : undefined;
-      if (editor && title) editor.setTitle(title);
+      const ref = route.node ? outline.page(route.node) : null;
+      if (editor && ref?.title) editor.setTitle(ref.title);
+      if (ref) seenInOutline = true;
+      if (route.node && !ref && outline.complete() && (seenInOutline || !pageDocs.has(route.node))) {
+        // Deleted (here or by someone else), or never there.
+        editor?.dispose();
+        editor = null;
+        pane.replaceChildren(h('p', { role: 'status', id: 'page-gone' }, t('pageGone')));
+      }
     }
     if (e.type === 'unavailable' && collectionDocs.size > 0 && [...collectionDocs.values()].every((d) => live.client.status(d) === 'unavailable') && !portfolioDoc) {
       end(t('accessLost'));
