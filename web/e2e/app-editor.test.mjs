@@ -175,6 +175,13 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await screenshot(page, 'app-editor-1280');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'app-editor-390');
+  // In Dutch, too.
+  await page.selectOption('#lang', 'nl');
+  await page.waitForSelector('button.add-section:has-text("Onderdeel toevoegen")');
+  await page.waitForSelector('#outline button.rename:has-text("Hernoemen")');
+  await screenshot(page, 'app-editor-nl-390');
+  await page.selectOption('#lang', 'en');
+  await page.waitForSelector('button.add-section:has-text("Add section")');
   await page.close();
   assert.ok(id);
 });

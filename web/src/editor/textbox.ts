@@ -398,6 +398,7 @@ export class TextBox {
       this.toggle({ format: k === 'b' ? 'bold' : 'italic' });
     } else if (k === 'k') {
       ev.preventDefault();
+      this.sel = this.domSelection() ?? this.sel;
       (this.el.querySelector('.tool.tool-link') as HTMLButtonElement | null)?.click();
     } else if (k === 'z' || k === 'y') {
       ev.preventDefault(); // the browser's undo would edit the DOM behind the document's back
