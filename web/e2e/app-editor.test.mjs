@@ -177,7 +177,7 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await screenshot(page, 'app-editor-390');
   // In Dutch, too.
   await page.selectOption('#lang', 'nl');
-  await page.waitForSelector('button.add-section:has-text("Onderdeel toevoegen")');
+  await page.waitForSelector('button.add-section:has-text("Sectie toevoegen")');
   await page.waitForSelector('#outline button.rename:has-text("Hernoemen")');
   await screenshot(page, 'app-editor-nl-390');
   await page.selectOption('#lang', 'en');

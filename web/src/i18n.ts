@@ -423,7 +423,7 @@ const nl: Record<Key, string> = {
   // Editor and live collaboration
   online: 'Verbonden: wijzigingen worden direct gedeeld',
   connecting: 'Verbinden…',
-  choosePage: 'Kies een pagina in de inhoudsopgave om die te openen.',
+  choosePage: 'Kies een pagina in het overzicht om die te openen.',
   accessEndedHelp: 'Je toegang tot dit portfolio is beëindigd terwijl het open stond. Wat je typte en nog niet was opgeslagen, staat in de melding hierboven of in je privénotities.',
   pageAccessEnded: 'Je hebt geen toegang meer tot deze pagina.',
   moveUp: 'Omhoog',
@@ -444,8 +444,8 @@ const nl: Record<Key, string> = {
   submitPage: 'Pagina inleveren',
   withdraw: 'Inlevering intrekken',
   emptyPage: 'Deze pagina is leeg.',
-  addSection: 'Onderdeel toevoegen',
-  addSubsection: 'Subonderdeel toevoegen',
+  addSection: 'Sectie toevoegen',
+  addSubsection: 'Subsectie toevoegen',
   addText: 'Tekst toevoegen',
   attachFile: 'Bestand bijvoegen',
   download: 'Downloaden',
@@ -479,7 +479,7 @@ const nl: Record<Key, string> = {
   privateNotesHelp: 'Alleen in deze browser; niemand anders ziet ze.',
   deleteNote: 'Notitie verwijderen',
   moreReasons: 'Meer redenen',
-  pageGone: 'Deze pagina staat niet meer in het portfolio. Kies een andere in de inhoudsopgave.',
+  pageGone: 'Deze pagina staat niet meer in het portfolio. Kies een andere in het overzicht.',
   linkPageUnavailable: 'Deze pagina kan niet via deze link worden geopend, of de link is beëindigd.',
 };
 
