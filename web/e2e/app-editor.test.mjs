@@ -161,6 +161,15 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await page.keyboard.press('Backspace');
   await page.waitForSelector('.node-section .rich li:has-text("item oneitem two")');
   assert.equal(await page.textContent('#page-error'), '', 'the message went away with the next edit that worked');
+  // Pasting two lines: the second becomes a block of its own (plain text only).
+  await page.keyboard.press('End');
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', ' pasted\nnew line');
+    dt.setData('text/html', '<b>ignored</b>');
+    document.querySelector('.node-section .rich').dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertFromPaste', dataTransfer: dt, cancelable: true, bubbles: true }));
+  });
+  await page.waitForSelector('.node-section .rich li:has-text("item oneitem two pasted") + li:has-text("new line")');
 
   // Submit the page, then withdraw the submission.
   await page.click('#submit-page');
