@@ -312,6 +312,12 @@ test('a Write grant that expired while the user typed offline: the refusal notic
   assert.match(await eve.page.textContent('.refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
   assert.equal(await eve.page.inputValue('.refusal textarea'), 'Typed on the train');
   await screenshot(eve.page, 'app-editor-refused');
+  // Copy it…
+  await eve.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await eve.page.click('.refusal button.refusal-copy');
+  await eve.page.waitForSelector('.refusal [role=status]:has-text("Copied")');
+  assert.equal(await eve.page.evaluate(() => navigator.clipboard.readText()), 'Typed on the train');
+  // …or keep it as a private note.
   await eve.page.click('.refusal button.refusal-keep');
   await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
   // The page itself is back to the server's state, and no longer editable.
