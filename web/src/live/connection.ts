@@ -362,8 +362,10 @@ export function liveFor(principal: string, token?: string): Live {
   return current;
 }
 
-/** Ends the tab's connection (signing out). */
-export function endLive(): void {
-  current?.dispose();
+/** Ends the tab's connection if it was a signed-in person's (they signed out);
+ * a share link's connection lives on. */
+export function endSignedInLive(): void {
+  if (!current || current.token !== undefined) return;
+  current.dispose();
   current = null;
 }
