@@ -29,6 +29,7 @@ import {
   PolicyEngine, SyncClient, freshId, newDocumentId,
   type DocId, type DocPatch, type Edit, type NewDoc, type SyncEvent,
 } from '../../pkg/folio_wasm.js';
+import { OfflineStore } from './offline';
 
 export type LiveStatus = 'connecting' | 'online' | 'offline';
 export type Origin = 'local' | 'remote';
@@ -66,35 +67,6 @@ interface Snapshot { valid_until?: number; nodes?: { id: string; parent?: string
 function snapshotPortfolio(snapshot: Snapshot): string | null {
   const root = snapshot.nodes?.find((n) => !n.parent);
   return root?.id ?? null;
-}
-
-/** Copies of documents with edits not yet on the server, per person, in localStorage. */
-class OfflineStore {
-  constructor(private readonly principal: string) {}
-  private key(doc: DocId): string {
-    return `folio.offline.${this.principal}.${doc}`;
-  }
-  keep(doc: DocId, bytes: Uint8Array): void {
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    try {
-      localStorage.setItem(this.key(doc), btoa(s));
-    } catch (e) {
-      console.warn('cannot keep an offline copy:', e); // storage full: the tab still holds the edits
-    }
-  }
-  load(doc: DocId): Uint8Array | null {
-    const v = localStorage.getItem(this.key(doc));
-    if (!v) return null;
-    try {
-      return Uint8Array.from(atob(v), (c) => c.charCodeAt(0));
-    } catch {
-      return null;
-    }
-  }
-  drop(doc: DocId): void {
-    localStorage.removeItem(this.key(doc));
-  }
 }
 
 export class Live {
