@@ -302,23 +302,31 @@ test('a Write grant that expired while the user typed offline: the refusal notic
 
   await eve.ctx.setOffline(true);
   await eve.page.waitForSelector('#live-status.live-offline');
+  await eve.page.click('#outline button.rename[aria-label$="Week 1"]');
+  await eve.page.fill('#outline input.rename-input', 'Train notes');
+  await eve.page.keyboard.press('Enter');
+  await eve.page.waitForSelector('#outline li.kind-page a:has-text("Train notes")');
   await eve.page.click('.node-section .rich');
   await eve.page.keyboard.type('Typed on the train');
   await screenshot(eve.page, 'app-editor-offline');
   await new Promise((r) => setTimeout(r, Math.max(0, ends - Date.now() + 1_500)));
   await eve.ctx.setOffline(false);
 
-  await eve.page.waitForSelector('.refusal', { timeout: 10_000 });
-  assert.match(await eve.page.textContent('.refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
-  assert.equal(await eve.page.inputValue('.refusal textarea'), 'Typed on the train');
+  await eve.page.waitForSelector('.page-editor .refusal', { timeout: 10_000 });
+  // The outline's refused rename has its own notice, with the title typed.
+  await eve.page.waitForSelector('#outline-notices .refusal');
+  assert.equal(await eve.page.inputValue('#outline-notices .refusal textarea'), 'Train notes');
+  await eve.page.waitForSelector('#outline li.kind-page a:has-text("Week 1")');
+  assert.match(await eve.page.textContent('.page-editor .refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
+  assert.equal(await eve.page.inputValue('.page-editor .refusal textarea'), 'Typed on the train');
   await screenshot(eve.page, 'app-editor-refused');
   // Copy it…
   await eve.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-  await eve.page.click('.refusal button.refusal-copy');
-  await eve.page.waitForSelector('.refusal [role=status]:has-text("Copied")');
+  await eve.page.click('.page-editor .refusal button.refusal-copy');
+  await eve.page.waitForSelector('.page-editor .refusal [role=status]:has-text("Copied")');
   assert.equal(await eve.page.evaluate(() => navigator.clipboard.readText()), 'Typed on the train');
   // …or keep it as a private note.
-  await eve.page.click('.refusal button.refusal-keep');
+  await eve.page.click('.page-editor .refusal button.refusal-keep');
   await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
   // The page itself is back to the server's state, and no longer editable.
   await eve.page.waitForSelector('.node-section .rich[aria-readonly="true"]');

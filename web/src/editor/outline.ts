@@ -71,6 +71,16 @@ export class OutlineView {
     return c && c.kind === 'collection' ? c.pages : [];
   }
 
+  /** Titles by node id (collections and pages), to name them in messages. */
+  names(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { entry, doc } of this.collections()) {
+      out.set(entry.id, entry.title);
+      for (const p of this.pages(doc)) out.set(p.id, p.title);
+    }
+    return out;
+  }
+
   /** Every document the outline needs has arrived (so a page it lacks is gone). */
   complete(): boolean {
     if (this.src.portfolioDoc && !this.live.client.read(this.src.portfolioDoc)) return false;

@@ -69,6 +69,11 @@ export class PageEditor {
     this.error.textContent = text ?? '';
   }
 
+  /** The page's document. */
+  get docId(): DocId {
+    return this.doc;
+  }
+
   /** A sync event; answers false when the page can no longer be read. */
   handle(e: SyncEvent, origin: Origin): boolean {
     switch (e.type) {
