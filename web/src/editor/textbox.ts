@@ -105,6 +105,8 @@ export class TextBox {
 
   /** Remote (or reset) changes: redraw, keeping the caret where it was in the text. */
   remote(patches: DocPatch[] | null): void {
+    // Mid-composition (IME) the browser owns the DOM: redraw when it ends.
+    if (this.composingFrom) return;
     const focused = document.activeElement === this.area;
     const before = focused ? this.domSelection() : null;
     const old = this.l;
