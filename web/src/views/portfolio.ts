@@ -67,8 +67,9 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
   let editor: PageEditor | null = null;
   let ended = false;
   let seenInOutline = false;
+  let pageGone = false;
   const openPage = () => {
-    if (editor || !route.node) return;
+    if (editor || !route.node || pageGone) return;
     const ref = outline.page(route.node);
     const doc = ref?.doc ?? pageDocs.get(route.node) ?? null;
     if (!doc) return; // the outline has not arrived yet
@@ -113,8 +114,9 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
       const ref = route.node ? outline.page(route.node) : null;
       if (editor && ref?.title) editor.setTitle(ref.title);
       if (ref) seenInOutline = true;
-      if (route.node && !ref && outline.complete() && (seenInOutline || !pageDocs.has(route.node))) {
+      if (route.node && !pageGone && !ref && outline.complete() && (seenInOutline || !pageDocs.has(route.node))) {
         // Deleted (here or by someone else), or never there.
+        pageGone = true;
         editor?.dispose();
         editor = null;
         pane.replaceChildren(h('p', { role: 'status', id: 'page-gone' }, t('pageGone')));
