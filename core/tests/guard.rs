@@ -121,6 +121,33 @@ fn the_owner_edits_freely() {
 }
 
 #[test]
+fn block_styles_pass_the_guard_one_change_at_a_time() {
+    // The browser sends each keystroke and each style change as it happens:
+    // a paragraph split, then the new block made a heading (its marker
+    // replaced, with `attrs/level`), then a list item, then a heading again.
+    use folio_core::doc::BlockKind;
+    let (mut server, engine) = (server_page(), engine());
+    let wendy = user("wendy");
+    let (mut c, mut h) = client(&server, &wendy, 1);
+    let step = |c: &mut PageDoc, h: &mut Vec<ChangeHash>, server: &mut Automerge| {
+        let v = send(server, &engine, c, h, &wendy, NOW);
+        assert!(v.all_accepted(), "{v:#?}");
+        *h = c.heads();
+    };
+    c.set_block("s", 4, BlockKind::Paragraph).unwrap();
+    step(&mut c, &mut h, &mut server);
+    c.splice_text("s", 5, 0, "title").unwrap();
+    step(&mut c, &mut h, &mut server);
+    c.set_block("s", 4, BlockKind::Heading(2)).unwrap();
+    step(&mut c, &mut h, &mut server);
+    c.set_block("s", 4, BlockKind::UnorderedListItem).unwrap();
+    step(&mut c, &mut h, &mut server);
+    c.set_block("s", 4, BlockKind::Heading(3)).unwrap();
+    step(&mut c, &mut h, &mut server);
+    assert_eq!(PageDoc::from_automerge(server).unwrap().read(), c.read());
+}
+
+#[test]
 fn a_commenter_cannot_edit_page_text() {
     let (mut server, engine) = (server_page(), engine());
     let before = server.get_heads();

@@ -122,7 +122,61 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await page.selectOption('.node-section select.block-type', 'h2');
   await page.waitForSelector('.node-section .rich h3.blk-heading:has-text("Second paragraph")');
   assert.equal(await page.textContent('.node-section .rich'), 'Learn to triageSecond paragraph');
+  // A bulleted list that continues on Enter, an italic word, a link (Ctrl+K).
+  await page.click('.node-section .rich h3');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('item one');
+  await page.selectOption('.node-section select.block-type', 'ul');
+  await page.waitForSelector('.node-section .rich ul li:has-text("item one")');
+  await page.keyboard.press('End');
+  await page.keyboard.press('Enter');
+  await page.keyboard.type('item two');
+  await page.waitForSelector('.node-section .rich ul li:nth-child(2):has-text("item two")');
+  await page.keyboard.down('Shift');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowLeft');
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('Control+i');
+  await page.waitForSelector('.node-section .rich li em:has-text("two")');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector('.node-section .link-input:focus');
+  await page.keyboard.type('https://example.org/two');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.node-section .rich a[href="https://example.org/two"]:has-text("two")');
+  // A link the document refuses (not http, https or mailto) is explained; the text stays.
+  await page.click('.node-section .rich li:nth-child(2) a');
+  await page.keyboard.down('Shift');
+  await page.keyboard.press('Home');
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector('.node-section .link-input:focus');
+  await page.fill('.node-section .link-input', 'javascript:alert(1)');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#page-error:has-text("not an http, https or mailto address")');
+  assert.equal(await page.textContent('.node-section .rich li:nth-child(2)'), 'item two');
+  await page.keyboard.press('Escape');
+  // Backspace at the start of a block joins it to the one before.
+  await page.click('.node-section .rich li:nth-child(2)');
+  await page.keyboard.press('Home');
+  await page.keyboard.press('Backspace');
+  await page.waitForSelector('.node-section .rich li:has-text("item oneitem two")');
+  assert.equal(await page.textContent('#page-error'), '', 'the message went away with the next edit that worked');
+  // Pasting two lines: the second becomes a block of its own (plain text only).
+  await page.keyboard.press('End');
+  await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', ' pasted\nnew line');
+    dt.setData('text/html', '<b>ignored</b>');
+    document.querySelector('.node-section .rich').dispatchEvent(new InputEvent('beforeinput', { inputType: 'insertFromPaste', dataTransfer: dt, cancelable: true, bubbles: true }));
+  });
+  await page.waitForSelector('.node-section .rich li:has-text("item oneitem two pasted") + li:has-text("new line")');
 
+  // Submit the page, then withdraw the submission.
+  await page.click('#submit-page');
+  await page.waitForSelector('#page-state:has-text("Submitted on")');
+  await page.click('#withdraw-page');
+  await page.waitForSelector('#page-state:has-text("Not submitted yet")');
+  assert.equal(await page.$('.refusal'), null, 'the server accepted every edit');
   // It is all in the documents: a fresh load shows the same.
   await page.reload();
   await page.waitForSelector('.node-section .rich strong:has-text("triage")');
@@ -130,6 +184,13 @@ test('the owner builds the outline: add, rename, reorder and delete collections 
   await screenshot(page, 'app-editor-1280');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'app-editor-390');
+  // In Dutch, too.
+  await page.selectOption('#lang', 'nl');
+  await page.waitForSelector('button.add-section:has-text("Sectie toevoegen")');
+  await page.waitForSelector('#outline button.rename:has-text("Hernoemen")');
+  await screenshot(page, 'app-editor-nl-390');
+  await page.selectOption('#lang', 'en');
+  await page.waitForSelector('button.add-section:has-text("Add section")');
   await page.close();
   assert.ok(id);
 });
@@ -160,9 +221,19 @@ test('two browser contexts co-edit a page and each sees the other’s typing wit
   await a.keyboard.type('hi Bob! ');
   await bob.page.waitForSelector('.node-section .rich:has-text("Ada: hi Bob! hello from Bob")', { timeout: 1_000 + 8 * 50 });
   assert.equal((await a.textContent('.node-section .rich')).trim(), 'Ada: hi Bob! hello from Bob');
+  // Bob starts a new paragraph above Ada's caret; her caret stays on its character.
+  await bob.page.keyboard.press('Home');
+  await bob.page.keyboard.press('Enter');
+  await a.waitForFunction(() => document.querySelectorAll('.node-section .rich .blk').length === 2);
+  await a.keyboard.type('X');
+  await bob.page.waitForSelector('.node-section .rich .blk:nth-child(2):has-text("Ada: hi Bob! Xhello from Bob")', { timeout: 2_000 });
   // Bob's cursor shows on Ada's screen.
   await a.waitForSelector('.node-section .remote-caret:has-text("Bob Peer")');
   await screenshot(a, 'app-editor-coedit');
+  // The owner deletes the page: Bob's open page says it is gone.
+  await a.click('#outline button.delete[aria-label$="Week 1"]');
+  await bob.page.waitForSelector('#page-gone', { timeout: 2_000 });
+  assert.equal(await bob.page.isVisible('.page-editor'), false);
   await bob.ctx.close();
   await a.close();
 });
@@ -198,9 +269,22 @@ test('a read-only visitor is offered no outline or page controls', { timeout: 60
     '#outline button, #outline input, #outline form, .page-editor button, .page-editor input, .page-editor select, .page-editor [contenteditable="true"]',
     (els) => els.length);
   assert.equal(controls, 0);
-  assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), 'false');
+  assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), null);
+  assert.equal(await rita.page.getAttribute('.node-section .rich', 'aria-readonly'), 'true');
   await screenshot(rita.page, 'app-editor-read-only');
   await rita.ctx.close();
+
+  // Someone who may read only the collection sees it (titled from the policy
+  // snapshot) and its page, not the portfolio document.
+  const collection = await a.getAttribute('li.kind-collection', 'data-node');
+  const cleo = await person('Cleo Collection');
+  await grant(a, id, [cleo.id], 'read', { node: collection });
+  await cleo.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await cleo.page.waitForSelector('.node-section .rich:has-text("Only to read")');
+  await cleo.page.waitForSelector('#outline li.kind-collection .title:has-text("Internship")');
+  await cleo.page.waitForSelector('#outline li.kind-page a:has-text("Week 1")');
+  assert.equal(await cleo.page.$$eval('#outline button, #outline form, .page-editor button', (els) => els.length), 0);
+  await cleo.ctx.close();
   await a.close();
 });
 
@@ -218,20 +302,34 @@ test('a Write grant that expired while the user typed offline: the refusal notic
 
   await eve.ctx.setOffline(true);
   await eve.page.waitForSelector('#live-status.live-offline');
+  await eve.page.click('#outline button.rename[aria-label$="Week 1"]');
+  await eve.page.fill('#outline input.rename-input', 'Train notes');
+  await eve.page.keyboard.press('Enter');
+  await eve.page.waitForSelector('#outline li.kind-page a:has-text("Train notes")');
   await eve.page.click('.node-section .rich');
   await eve.page.keyboard.type('Typed on the train');
   await screenshot(eve.page, 'app-editor-offline');
   await new Promise((r) => setTimeout(r, Math.max(0, ends - Date.now() + 1_500)));
   await eve.ctx.setOffline(false);
 
-  await eve.page.waitForSelector('.refusal', { timeout: 10_000 });
-  assert.match(await eve.page.textContent('.refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
-  assert.equal(await eve.page.inputValue('.refusal textarea'), 'Typed on the train');
+  await eve.page.waitForSelector('.page-editor .refusal', { timeout: 10_000 });
+  // The outline's refused rename has its own notice, with the title typed.
+  await eve.page.waitForSelector('#outline-notices .refusal');
+  assert.equal(await eve.page.inputValue('#outline-notices .refusal textarea'), 'Train notes');
+  await eve.page.waitForSelector('#outline li.kind-page a:has-text("Week 1")');
+  assert.match(await eve.page.textContent('.page-editor .refusal .reasons'), /write access to “Week 1”|write access to “untitled”/);
+  assert.equal(await eve.page.inputValue('.page-editor .refusal textarea'), 'Typed on the train');
   await screenshot(eve.page, 'app-editor-refused');
-  await eve.page.click('.refusal button.refusal-keep');
+  // Copy it…
+  await eve.ctx.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+  await eve.page.click('.page-editor .refusal button.refusal-copy');
+  await eve.page.waitForSelector('.page-editor .refusal [role=status]:has-text("Copied")');
+  assert.equal(await eve.page.evaluate(() => navigator.clipboard.readText()), 'Typed on the train');
+  // …or keep it as a private note.
+  await eve.page.click('.page-editor .refusal button.refusal-keep');
   await eve.page.waitForSelector('#private-notes pre:has-text("Typed on the train")');
   // The page itself is back to the server's state, and no longer editable.
-  await eve.page.waitForSelector('.node-section .rich[contenteditable="false"]');
+  await eve.page.waitForSelector('.node-section .rich[aria-readonly="true"]');
   assert.equal(await eve.page.isVisible('#outline button.rename'), false, 'the page can no longer be renamed');
   assert.equal((await eve.page.textContent('.node-section .rich')).includes('train'), false);
   // The note survives a reload (kept in this browser).
@@ -295,4 +393,31 @@ test('attachments: upload an image and a PDF into a section, see the previews, d
   await screenshot(page, 'app-editor-attachments');
   await page.close();
   assert.ok(id);
+});
+
+test('a level-4 link opens a page read-only and live, without login and without controls', { timeout: 60_000 }, async () => {
+  const { page: a, id, pageNode } = await ownerWithPage('Linked page');
+  await a.click('button.add-section');
+  await a.waitForSelector('.node-section .rich[contenteditable="true"]');
+  await a.click('.node-section .rich');
+  await a.keyboard.type('For the open day.');
+  const r = await apiFrom(a, 'POST', `/api/portfolios/${encodeURIComponent(id)}/links`, { level: 4, hours: 2, label: 'open day' });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+
+  const visitor = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const v = await visitor.newPage();
+  v.setDefaultTimeout(15_000);
+  await v.goto(`${server.url}${new URL(r.body.url, server.url).pathname}`);
+  await v.waitForSelector('[data-read-only="true"]');
+  await v.click(`a[href*="node=${pageNode}"]`);
+  await v.waitForSelector('.node-section .rich:has-text("For the open day.")');
+  // Live: the owner's next words arrive without a reload.
+  await a.keyboard.type(' Welcome!');
+  await v.waitForSelector('.node-section .rich:has-text("For the open day. Welcome!")', { timeout: 2_000 });
+  const writable = await v.$$eval('main button, main input, main textarea, main form, main select, main [contenteditable]', (els) => els.length);
+  assert.equal(writable, 0);
+  assert.equal(await v.isVisible('#sign-out'), false);
+  await screenshot(v, 'app-reviewer-page-390');
+  await visitor.close();
+  await a.close();
 });

@@ -5,7 +5,7 @@ import { initialLang, rememberLang, translator, type Key, type Lang } from './i1
 import { fromLocation, href, isPublic, type Route } from './router';
 import { header } from './components/header';
 import { h } from './dom';
-import { endLive } from './live/connection';
+import { endSignedInLive } from './live/connection';
 
 export interface Ctx {
   lang: Lang;
@@ -62,7 +62,7 @@ export function startApp(root: HTMLElement, views: (r: Route) => View, footer: (
   async function render(): Promise<void> {
     const seq = ++renderSeq;
     let route = fromLocation(location);
-    if (!ctx.me) endLive(); // signed out: the live connection was theirs
+    if (!ctx.me) endSignedInLive(); // signed out: the live connection was theirs
     if (!ctx.me && !isPublic(route)) route = { name: 'signin' };
     else if (ctx.me && route.name === 'signin') route = { name: 'home' };
     document.documentElement.lang = ctx.lang;

@@ -386,6 +386,8 @@ const en = {
   fbLevelProficient: 'Proficient',
   fbLevelAdvanced: 'Advanced',
   fbOwner: 'owner',
+  pageGone: 'This page is no longer in the portfolio. Choose another one in the outline.',
+  linkPageUnavailable: 'This page cannot be opened through this link, or the link has ended.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -677,7 +679,7 @@ const nl: Record<Key, string> = {
   // Editor and live collaboration
   online: 'Verbonden: wijzigingen worden direct gedeeld',
   connecting: 'Verbinden…',
-  choosePage: 'Kies een pagina in de inhoudsopgave om die te openen.',
+  choosePage: 'Kies een pagina in het overzicht om die te openen.',
   accessEndedHelp: 'Je toegang tot dit portfolio is beëindigd terwijl het open stond. Wat je typte en nog niet was opgeslagen, staat in de melding hierboven of in je privénotities.',
   pageAccessEnded: 'Je hebt geen toegang meer tot deze pagina.',
   moveUp: 'Omhoog',
@@ -698,8 +700,8 @@ const nl: Record<Key, string> = {
   submitPage: 'Pagina inleveren',
   withdraw: 'Inlevering intrekken',
   emptyPage: 'Deze pagina is leeg.',
-  addSection: 'Onderdeel toevoegen',
-  addSubsection: 'Subonderdeel toevoegen',
+  addSection: 'Sectie toevoegen',
+  addSubsection: 'Subsectie toevoegen',
   addText: 'Tekst toevoegen',
   attachFile: 'Bestand bijvoegen',
   download: 'Downloaden',
@@ -773,6 +775,8 @@ const nl: Record<Key, string> = {
   fbLevelProficient: 'Bekwaam',
   fbLevelAdvanced: 'Gevorderd',
   fbOwner: 'eigenaar',
+  pageGone: 'Deze pagina staat niet meer in het portfolio. Kies een andere in het overzicht.',
+  linkPageUnavailable: 'Deze pagina kan niet via deze link worden geopend, of de link is beëindigd.',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

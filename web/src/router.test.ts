@@ -4,7 +4,7 @@ import { fromLocation, href, isPublic, parseRoute, type Route } from './router';
 describe('router', () => {
   const cases: Route[] = [
     { name: 'home' }, { name: 'signin' }, { name: 'signin', next: '/l/fl_x' },
-    { name: 'invite', secret: 'fi_abc' }, { name: 'link', secret: 'fl_abc' }, { name: 'view', token: 'fl_a/b' },
+    { name: 'invite', secret: 'fi_abc' }, { name: 'link', secret: 'fl_abc' }, { name: 'view', token: 'fl_a/b' }, { name: 'view', token: 'fl_a', node: 'pg 1' },
     { name: 'portfolio', id: 'P1' }, { name: 'portfolio', id: 'P1', node: 'c 1' },
     { name: 'share', id: 'P1' }, { name: 'share', id: 'P1', node: 'n' }, { name: 'access', id: 'P1' },
     { name: 'viewAs', id: 'P1' }, { name: 'viewAs', id: 'P1', as: 'org=3&org_role=staff' },

@@ -7,7 +7,7 @@ export type Route =
   | { name: 'signin'; next?: string }
   | { name: 'invite'; secret: string }
   | { name: 'link'; secret: string }
-  | { name: 'view'; token: string }
+  | { name: 'view'; token: string; node?: string }
   | { name: 'portfolio'; id: string; node?: string }
   | { name: 'share'; id: string; node?: string }
   | { name: 'access'; id: string }
@@ -30,7 +30,7 @@ export function parseRoute(path: string): Route {
     case 'signin': return { name: 'signin', next: q.get('next') ?? undefined };
     case 'invite': if (parts[1]) return { name: 'invite', secret: seg(parts[1]) }; break;
     case 'l': if (parts[1]) return { name: 'link', secret: seg(parts[1]) }; break;
-    case 'view': if (parts[1]) return { name: 'view', token: seg(parts[1]) }; break;
+    case 'view': if (parts[1]) return node ? { name: 'view', token: seg(parts[1]), node } : { name: 'view', token: seg(parts[1]) }; break;
     case 'p':
       if (parts[1] && parts.length === 2) return { name: 'portfolio', id: seg(parts[1]), node };
       if (parts[1] && parts[2] === 'share') return { name: 'share', id: seg(parts[1]), node };
@@ -51,7 +51,7 @@ export function href(r: Route): string {
     case 'signin': return r.next ? `#/signin?next=${enc(r.next)}` : '#/signin';
     case 'invite': return `#/invite/${enc(r.secret)}`;
     case 'link': return `#/l/${enc(r.secret)}`;
-    case 'view': return `#/view/${enc(r.token)}`;
+    case 'view': return withNode(`#/view/${enc(r.token)}`, r.node);
     case 'portfolio': return withNode(`#/p/${enc(r.id)}`, r.node);
     case 'share': return withNode(`#/p/${enc(r.id)}/share`, r.node);
     case 'access': return `#/p/${enc(r.id)}/access`;

@@ -457,9 +457,13 @@ impl<'a, 'p> Judge<'a, 'p> {
                 }
             }
         }
+        // A patch inside a block marker may sit in one of its nested objects
+        // (`attrs`, `parents`): validate the marker that holds it, once.
+        let mut seen = HashSet::new();
         for (obj, base) in std::mem::take(&mut self.blocks) {
-            if matches!(doc.object_type(&obj), Ok(ObjType::Map)) {
-                schema::validate_block(doc, &obj, &base, &mut r);
+            let Some(block) = block_of(doc, &obj) else { continue };
+            if seen.insert(block.clone()) && matches!(doc.object_type(&block), Ok(ObjType::Map)) {
+                schema::validate_block(doc, &block, &base, &mut r);
             }
         }
         self.schema_reasons(r.violations);
@@ -470,4 +474,18 @@ impl<'a, 'p> Judge<'a, 'p> {
             self.reasons.push(reason(ReasonKind::Schema, None, format!("the result would break the document's structure: {v}")));
         }
     }
+}
+
+/// The block marker (a map directly inside a text object) that holds `obj`,
+/// which may be the marker itself or an object nested in it.
+fn block_of(doc: &Automerge, obj: &ObjId) -> Option<ObjId> {
+    let mut current = obj.clone();
+    for _ in 0..8 {
+        let parent = doc.parents(&current).ok()?.next()?;
+        if matches!(doc.object_type(&parent.obj), Ok(ObjType::Text)) {
+            return Some(current);
+        }
+        current = parent.obj;
+    }
+    None
 }

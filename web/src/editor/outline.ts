@@ -71,6 +71,22 @@ export class OutlineView {
     return c && c.kind === 'collection' ? c.pages : [];
   }
 
+  /** Titles by node id (collections and pages), to name them in messages. */
+  names(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const { entry, doc } of this.collections()) {
+      out.set(entry.id, entry.title);
+      for (const p of this.pages(doc)) out.set(p.id, p.title);
+    }
+    return out;
+  }
+
+  /** Every document the outline needs has arrived (so a page it lacks is gone). */
+  complete(): boolean {
+    if (this.src.portfolioDoc && !this.live.client.read(this.src.portfolioDoc)) return false;
+    return this.collections().every(({ doc }) => !doc || this.live.client.status(doc) === 'unavailable' || this.live.client.read(doc) !== undefined);
+  }
+
   /** A page by node id, wherever it is in the outline. */
   page(node: string): PageRef | null {
     for (const { entry, doc } of this.collections()) {

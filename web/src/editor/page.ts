@@ -71,8 +71,13 @@ export class PageEditor {
     return this.live.engine(this.portfolio).can(action, node, Date.now());
   }
 
-  private fail(text: string): void {
-    this.error.textContent = text;
+  private fail(text: string | null): void {
+    this.error.textContent = text ?? '';
+  }
+
+  /** The page's document. */
+  get docId(): DocId {
+    return this.doc;
   }
 
   /** A sync event; answers false when the page can no longer be read. */
@@ -158,7 +163,7 @@ export class PageEditor {
       });
       actions.append(b);
     }
-    const tree = h('div', { class: 'nodes' }, ...view.children.map((n) => this.nodeEl(n, this.node, 3)));
+    const tree = h('div', { class: 'nodes' }, ...view.children.map((n) => this.nodeEl(n, this.node)));
     const parts: (HTMLElement | null)[] = [state, actions, tree];
     if (view.children.length === 0) parts.push(h('p', { class: 'muted' }, t('emptyPage')));
     if (this.can('create_child', this.node)) parts.push(this.addSection(this.node, t('addSection')));
@@ -237,7 +242,7 @@ export class PageEditor {
     return box.el;
   }
 
-  private nodeEl(n: PageNode, parent: string, depth: number): HTMLElement {
+  private nodeEl(n: PageNode, parent: string): HTMLElement {
     const { t } = this.ctx;
     const c = n.content;
     if (c.type === 'file') return this.fileEl(n, c, parent);
@@ -246,7 +251,7 @@ export class PageEditor {
     const el = h('section', { class: `node node-${c.type}`, 'data-node': n.id, 'aria-label': n.title || label }, head,
       this.textBox(n, `${label}: ${n.title || t('untitled')}`));
     if (c.type === 'section') {
-      el.append(...n.children.map((k) => this.nodeEl(k, n.id, depth + 1)));
+      el.append(...n.children.map((k) => this.nodeEl(k, n.id)));
       if (this.can('create_child', n.id)) el.append(this.addInto(n.id));
     }
     return el;
@@ -315,7 +320,7 @@ export class PageEditor {
       input.value = '';
     });
     return h('div', { class: 'add-into' }, text, this.addSection(parent, t('addSubsection')),
-      h('label', { for: fileId, class: 'button small', tabindex: '0', onkeydown: (ev: Event) => {
+      h('label', { for: fileId, class: 'button small', tabindex: '0', role: 'button', onkeydown: (ev: Event) => {
         const k = (ev as KeyboardEvent).key;
         if (k === 'Enter' || k === ' ') { ev.preventDefault(); input.click(); }
       } }, t('attachFile')), input);

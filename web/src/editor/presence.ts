@@ -38,6 +38,7 @@ export class Presence {
   private readonly color: string;
   private timer: ReturnType<typeof setInterval>;
   private pending: ReturnType<typeof setTimeout> | null = null;
+  private drawn: string | null = null;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly doc: DocId,
     private readonly onCursors: (peers: Map<string, PeerState>) => void) {
@@ -114,6 +115,10 @@ export class Presence {
 
   private draw(): void {
     const { t } = this.ctx;
+    // Only when who is here changes (not at every cursor move): the list is a live region.
+    const signature = [...this.peers.values()].map((p) => `${p.name}\u0000${p.color}`).sort().join('\u0001');
+    if (signature === this.drawn) return;
+    this.drawn = signature;
     const names = [...this.peers.values()].map((p) => h('li', { class: 'who', style: `--who: ${p.color}` }, p.name));
     this.el.replaceChildren(h('span', { class: 'label' }, names.length ? t('alsoHere') : t('onlyYouHere')));
     if (names.length) this.el.append(h('ul', { class: 'people' }, ...names));

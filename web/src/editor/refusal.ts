@@ -3,7 +3,7 @@
 // Private notes never leave the browser (localStorage, per portfolio).
 import type { RefusedText } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
-import { h } from '../dom';
+import { h, uid } from '../dom';
 
 export interface Note { id: string; node: string | null; text: string; at: number }
 
@@ -66,6 +66,19 @@ export class Notes {
   }
 }
 
+type Titled = { id: string; title: string };
+export type OutlineDoc = { kind: string; collections?: Titled[]; pages?: Titled[] } | null | undefined;
+
+/** Titles a refused outline edit had typed (a rename, a new collection or
+ * page): those in the document as it was that the server's state lacks. */
+export function refusedTitles(previous: OutlineDoc, now: OutlineDoc): RefusedText[] {
+  const items = (d: OutlineDoc) => d?.collections ?? d?.pages ?? [];
+  const current = new Map(items(now).map((x) => [x.id, x.title]));
+  return items(previous)
+    .filter((x) => x.title && current.get(x.id) !== x.title)
+    .map((x) => ({ node: x.id, field: 'title', text: x.title }));
+}
+
 /** The server's reasons once each, node ids named by their titles where known. */
 export function readableReasons(reasons: string[], names: Map<string, string>): string[] {
   const named = reasons.map((r) => r.replace(/`([A-Za-z0-9_:.-]{1,64})`/g, (all, id: string) => {
@@ -90,11 +103,12 @@ function reasonList(ctx: Ctx, reasons: string[], names: Map<string, string>): HT
 export function refusedText(texts: RefusedText[]): string {
   const groups: { key: string; text: string }[] = [];
   for (const x of texts) {
-    if (!x.text) continue;
+    const text = x.text.replace(/\uFFFC/g, ''); // block markers read as U+FFFC
+    if (!text) continue;
     const key = `${x.node ?? ''}/${x.field ?? ''}`;
     const last = groups[groups.length - 1];
-    if (last && last.key === key) last.text += x.text;
-    else groups.push({ key, text: x.text });
+    if (last && last.key === key) last.text += text;
+    else groups.push({ key, text });
   }
   return groups.map((g) => g.text).join('\n\n');
 }
@@ -104,7 +118,8 @@ export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[],
   const { t } = ctx;
   const text = refusedText(texts);
   const status = h('p', { role: 'status', class: 'ok' });
-  const box = h('section', { class: 'refusal', role: 'alert', 'aria-labelledby': 'refusal-title' });
+  const titleId = uid('refusal');
+  const box = h('section', { class: 'refusal', role: 'alert', 'aria-labelledby': titleId });
   const area = h('textarea', { readonly: true, rows: '4', class: 'refused-text', 'aria-label': t('refusedText') });
   area.value = text;
   const copy = h('button', { type: 'button', class: 'refusal-copy' }, t('copy'));
@@ -123,7 +138,7 @@ export function refusalNotice(ctx: Ctx, reasons: string[], texts: RefusedText[],
     box.remove();
   });
   box.append(
-    h('h3', { id: 'refusal-title' }, t('editRefused')),
+    h('h3', { id: titleId }, t('editRefused')),
     reasonList(ctx, reasons, names));
   if (text) box.append(h('p', {}, t('refusedTextHelp')), area);
   box.append(h('div', { class: 'actions' }, text ? copy : null, text ? keep : null, dismiss), status);

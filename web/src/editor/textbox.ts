@@ -5,8 +5,9 @@
 // and turned into a `splice_text`, `format` or `set_block` edit; the box is
 // then drawn again from the document and the caret put back by position.
 // Remote changes are drawn the same way, the local caret mapped through the
-// splice patches (live/richtext.ts), so it stays where the person was
-// typing. IME composition is the one input the browser performs itself; at
+// splice patches in characters (live/richtext.ts `mapCaret`), so it stays
+// on the character where the person was typing even when someone splits or
+// joins paragraphs above it. IME composition is the one input the browser performs itself; at
 // `compositionend` the composed text becomes one splice and the box is
 // redrawn from the document.
 //
@@ -19,8 +20,10 @@ import type { Ctx } from '../app';
 import { h, uid } from '../dom';
 import type { Live } from '../live/connection';
 import {
-  blockAt, cpLength, cpToUtf16, layout, mapIndex, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
+  blockAt, cpLength, layout, mapCaret, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
 } from '../live/richtext';
+import { drawBlocks, indexOf, pointOf } from './richdom';
+import { toolbar, type Toolbar } from './toolbar';
 
 export interface Cursor { index: number; name: string; color: string }
 
@@ -30,8 +33,9 @@ export interface TextBoxOptions {
   node: string;
   label: string;
   editable: boolean;
-  /** A failed edit (shown by the page, nothing lost: the text stays as it was). */
-  onError(message: string): void;
+  /** A failed edit (shown by the page, nothing lost: the text stays as it
+   * was), or null after one that worked (the message goes away). */
+  onError(message: string | null): void;
   /** The local caret moved (null: left the box). */
   onCaret(index: number | null): void;
 }
@@ -50,24 +54,6 @@ function readText(live: Live, doc: DocId, node: string): RichText {
   return n?.content?.text ?? { blocks: [] };
 }
 
-const BLOCK_CHOICES: [string, BlockKind][] = [
-  ['paragraph', { block: 'paragraph' }],
-  ['h1', { block: 'heading', level: 1 }],
-  ['h2', { block: 'heading', level: 2 }],
-  ['h3', { block: 'heading', level: 3 }],
-  ['ul', { block: 'unordered-list-item' }],
-  ['ol', { block: 'ordered-list-item' }],
-  ['quote', { block: 'blockquote' }],
-];
-
-function choiceOf(k: BlockKind): string {
-  if (k.block === 'heading') return `h${Math.min(k.level, 3)}`;
-  if (k.block === 'unordered-list-item') return 'ul';
-  if (k.block === 'ordered-list-item') return 'ol';
-  if (k.block === 'blockquote') return 'quote';
-  return 'paragraph';
-}
-
 export class TextBox {
   readonly el: HTMLElement;
   readonly area: HTMLDivElement;
@@ -76,53 +62,30 @@ export class TextBox {
   private cursors = new Map<string, Cursor>();
   private sel: { start: number; end: number } | null = null;
   private composingFrom: { start: number; end: number } | null = null;
-  private blockSelect: HTMLSelectElement | null = null;
+  private bar: Toolbar | null = null;
 
   constructor(private readonly ctx: Ctx, private readonly o: TextBoxOptions) {
-    const { t } = ctx;
     const id = uid('text');
     this.area = h('div', {
       class: 'rich', id, role: 'textbox', 'aria-multiline': 'true', 'aria-label': o.label,
-      contenteditable: o.editable ? 'true' : 'false', 'aria-readonly': o.editable ? undefined : 'true',
+      contenteditable: o.editable ? 'true' : undefined, 'aria-readonly': o.editable ? undefined : 'true',
       spellcheck: 'true', 'data-node': o.node,
     });
     this.cursorLayer = h('div', { class: 'cursors', 'aria-hidden': 'true' });
     this.l = layout({ blocks: [] }, 0);
-    let toolbar: HTMLElement | null = null;
+    let bar: Toolbar | null = null;
     if (o.editable) {
-      const btn = (label: string, key: string, cls: string, run: () => void) => {
-        const b = h('button', { type: 'button', class: `tool ${cls}`, 'aria-label': label, title: `${label} (${key})`, 'aria-controls': id }, label.slice(0, 1));
-        b.addEventListener('mousedown', (ev) => ev.preventDefault()); // keep the text's selection
-        b.addEventListener('click', run);
-        return b;
-      };
-      const select = h('select', { 'aria-label': t('blockType'), class: 'block-type' },
-        ...BLOCK_CHOICES.map(([v]) => h('option', { value: v }, t(`block_${v}` as Parameters<typeof t>[0]))));
-      select.addEventListener('change', () => {
-        const k = BLOCK_CHOICES.find(([v]) => v === select.value)?.[1];
-        if (k) this.setBlock(k);
+      bar = toolbar(ctx, id, {
+        bold: () => this.toggle({ format: 'bold' }),
+        italic: () => this.toggle({ format: 'italic' }),
+        block: (k) => this.setBlock(k),
+        link: (href) => {
+          this.link(href);
+          this.area.focus();
+        },
+        currentLink: () => (this.sel ? (runAt(this.l, this.sel.end)?.link ?? '') : ''),
       });
-      this.blockSelect = select;
-      const linkInput = h('input', { type: 'url', placeholder: 'https://…', 'aria-label': t('linkAddress'), class: 'link-input' });
-      const linkForm = h('form', { class: 'link-form', hidden: true },
-        linkInput, h('button', { type: 'submit' }, t('applyLink')));
-      linkForm.addEventListener('submit', (ev) => {
-        ev.preventDefault();
-        this.link(linkInput.value.trim());
-        linkForm.hidden = true;
-        this.area.focus();
-      });
-      toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': t('formatting') },
-        btn(t('bold'), 'Ctrl+B', 'bold', () => this.toggle({ format: 'bold' })),
-        btn(t('italic'), 'Ctrl+I', 'italic', () => this.toggle({ format: 'italic' })),
-        btn(t('link'), 'Ctrl+K', 'tool-link', () => {
-          linkForm.hidden = !linkForm.hidden;
-          if (!linkForm.hidden) {
-            linkInput.value = this.sel ? (runAt(this.l, this.sel.end)?.link ?? '') : '';
-            linkInput.focus();
-          }
-        }),
-        select, linkForm);
+      this.bar = bar;
       this.area.addEventListener('beforeinput', (ev) => this.onBeforeInput(ev as InputEvent));
       this.area.addEventListener('keydown', (ev) => this.onKey(ev));
       this.area.addEventListener('compositionstart', () => { this.composingFrom = this.domSelection(); });
@@ -131,7 +94,7 @@ export class TextBox {
     this.area.addEventListener('focus', () => this.reportCaret());
     this.area.addEventListener('blur', () => o.onCaret(null));
     document.addEventListener('selectionchange', this.onSelectionChange);
-    this.el = h('div', { class: 'rich-wrap' }, toolbar, h('div', { class: 'rich-stage' }, this.area, this.cursorLayer));
+    this.el = h('div', { class: 'rich-wrap' }, bar?.el, h('div', { class: 'rich-stage' }, this.area, this.cursorLayer));
     this.render();
   }
 
@@ -142,11 +105,14 @@ export class TextBox {
 
   /** Remote (or reset) changes: redraw, keeping the caret where it was in the text. */
   remote(patches: DocPatch[] | null): void {
+    // Mid-composition (IME) the browser owns the DOM: redraw when it ends.
+    if (this.composingFrom) return;
     const focused = document.activeElement === this.area;
     const before = focused ? this.domSelection() : null;
+    const old = this.l;
     this.render();
     if (before) {
-      const map = (i: number) => (patches ? mapIndex(i, patches, this.o.node) : Math.min(i, this.l.length));
+      const map = (i: number) => (patches ? mapCaret(old, this.l, i, patches, this.o.node) : Math.min(i, this.l.length));
       this.place(map(before.start), map(before.end));
     }
     this.drawCursors();
@@ -174,89 +140,20 @@ export class TextBox {
     this.drawCursors();
   }
 
-  setCursor(peer: string, c: Cursor | null): void {
-    if (c) this.cursors.set(peer, c);
-    else this.cursors.delete(peer);
-    this.drawCursors();
-  }
-
   private render(): void {
     this.l = layout(readText(this.o.live, this.o.doc, this.o.node), textLength(this.o.live, this.o.doc, this.o.node));
-    const out: HTMLElement[] = [];
-    let list: HTMLElement | null = null;
-    let listKind = '';
-    for (const b of this.l.blocks) {
-      const k = b.kind;
-      const tag = k.block === 'heading' ? (`h${Math.min(k.level + 1, 6)}` as 'h2')
-        : k.block === 'unordered-list-item' || k.block === 'ordered-list-item' ? 'li'
-          : k.block === 'blockquote' ? 'blockquote' : 'p';
-      const el = h(tag, { 'data-start': String(b.start), 'data-len': String(b.length), class: `blk blk-${k.block}` });
-      for (const r of b.runs) {
-        let node: Node = document.createTextNode(r.text);
-        if (r.bold) node = h('strong', {}, node);
-        if (r.italic) node = h('em', {}, node);
-        if (r.link) node = h('a', { href: r.link, rel: 'noopener noreferrer', target: '_blank' }, node);
-        el.append(node);
-      }
-      if (b.length === 0) el.append(h('br'));
-      if (tag === 'li') {
-        if (!list || listKind !== k.block) {
-          list = h(k.block === 'unordered-list-item' ? 'ul' : 'ol', {});
-          listKind = k.block;
-          out.push(list);
-        }
-        list.append(el);
-      } else {
-        list = null;
-        out.push(el);
-      }
-    }
-    this.area.replaceChildren(...out);
+    this.area.replaceChildren(...drawBlocks(this.l));
     this.syncToolbar();
   }
 
   // ---- positions ----------------------------------------------------------
 
-  private blockEls(): HTMLElement[] {
-    return [...this.area.querySelectorAll<HTMLElement>('[data-start]')];
-  }
-
   private toIndex(node: Node, offset: number): number {
-    let target: Node = node;
-    let off = offset;
-    // A point between blocks (in the box or a list): take the block there.
-    while (target instanceof HTMLElement && !target.dataset.start) {
-      const kids = target.childNodes;
-      if (kids.length === 0) break;
-      const after = off >= kids.length;
-      target = kids[Math.min(off, kids.length - 1)]!;
-      off = after ? (target.nodeType === Node.TEXT_NODE ? (target as Text).length : target.childNodes.length) : 0;
-      if (target instanceof HTMLElement && target.dataset.start) {
-        const start = Number(target.dataset.start);
-        return after ? start + Number(target.dataset.len) : start;
-      }
-    }
-    let blockEl: HTMLElement | null = target instanceof HTMLElement ? target : target.parentElement;
-    while (blockEl && !blockEl.dataset.start && blockEl !== this.area) blockEl = blockEl.parentElement;
-    if (!blockEl || !blockEl.dataset.start) return 0;
-    const r = document.createRange();
-    r.setStart(blockEl, 0);
-    r.setEnd(target, off);
-    return Number(blockEl.dataset.start) + Math.min(cpLength(r.toString()), Number(blockEl.dataset.len));
+    return indexOf(this.area, node, offset);
   }
 
   private toPoint(index: number): [Node, number] {
-    const els = this.blockEls();
-    let el = els[0]!;
-    for (const e of els) if (Number(e.dataset.start) <= index) el = e;
-    let rest = Math.max(0, Math.min(index - Number(el.dataset.start), Number(el.dataset.len)));
-    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-    for (let n = walker.nextNode() as Text | null; n; n = walker.nextNode() as Text | null) {
-      const len = cpLength(n.data);
-      if (rest <= len) return [n, cpToUtf16(n.data, rest)];
-      rest -= len;
-    }
-    return [el, 0];
+    return pointOf(this.area, index);
   }
 
   private domSelection(): { start: number; end: number } | null {
@@ -292,16 +189,15 @@ export class TextBox {
   }
 
   private syncToolbar(): void {
-    if (!this.blockSelect) return;
     const at = this.sel ? blockAt(this.l, this.sel.start) : 0;
-    this.blockSelect.value = choiceOf(this.l.blocks[at]!.kind);
+    this.bar?.showBlock(this.l.blocks[at]!.kind);
   }
 
   // ---- edits ---------------------------------------------------------------
 
   private apply(edit: Parameters<Live['edit']>[1]): boolean {
     const r = this.o.live.edit(this.o.doc, edit);
-    if (!r.ok) this.o.onError(r.message);
+    this.o.onError(r.ok ? null : r.message);
     return r.ok;
   }
 
@@ -401,7 +297,8 @@ export class TextBox {
       this.toggle({ format: k === 'b' ? 'bold' : 'italic' });
     } else if (k === 'k') {
       ev.preventDefault();
-      (this.el.querySelector('.tool.tool-link') as HTMLButtonElement | null)?.click();
+      this.sel = this.domSelection() ?? this.sel;
+      this.bar?.openLink();
     } else if (k === 'z' || k === 'y') {
       ev.preventDefault(); // the browser's undo would edit the DOM behind the document's back
     }

@@ -29,6 +29,7 @@ import {
   PolicyEngine, SyncClient, freshId, newDocumentId,
   type DocId, type DocPatch, type Edit, type NewDoc, type SyncEvent,
 } from '../../pkg/folio_wasm.js';
+import { OfflineStore } from './offline';
 
 export type LiveStatus = 'connecting' | 'online' | 'offline';
 export type Origin = 'local' | 'remote';
@@ -68,35 +69,6 @@ function snapshotPortfolio(snapshot: Snapshot): string | null {
   return root?.id ?? null;
 }
 
-/** Copies of documents with edits not yet on the server, per person, in localStorage. */
-class OfflineStore {
-  constructor(private readonly principal: string) {}
-  private key(doc: DocId): string {
-    return `folio.offline.${this.principal}.${doc}`;
-  }
-  keep(doc: DocId, bytes: Uint8Array): void {
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    try {
-      localStorage.setItem(this.key(doc), btoa(s));
-    } catch (e) {
-      console.warn('cannot keep an offline copy:', e); // storage full: the tab still holds the edits
-    }
-  }
-  load(doc: DocId): Uint8Array | null {
-    const v = localStorage.getItem(this.key(doc));
-    if (!v) return null;
-    try {
-      return Uint8Array.from(atob(v), (c) => c.charCodeAt(0));
-    } catch {
-      return null;
-    }
-  }
-  drop(doc: DocId): void {
-    localStorage.removeItem(this.key(doc));
-  }
-}
-
 export class Live {
   readonly client: SyncClient;
   readonly principal: string;
@@ -116,7 +88,7 @@ export class Live {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private disposed = false;
 
-  constructor(principal: string, private readonly token?: string) {
+  constructor(principal: string, readonly token?: string) {
     this.principal = principal;
     this.offline = new OfflineStore(principal);
     this.client = new SyncClient(crypto.randomUUID(), principal, random16());
@@ -141,10 +113,6 @@ export class Live {
     const out = new Map<string, string>();
     for (const n of this.snapshots.get(portfolio)?.nodes ?? []) if (n.title) out.set(n.id, n.title);
     return out;
-  }
-
-  hasPolicy(portfolio: string): boolean {
-    return this.engines.get(portfolio)?.revision !== undefined;
   }
 
   subscribe(f: LiveListener): () => void {
@@ -360,14 +328,16 @@ let current: Live | null = null;
 
 /** The tab's connection for `principal` (replaced when the signed-in person changes). */
 export function liveFor(principal: string, token?: string): Live {
-  if (current && current.principal === principal) return current;
+  if (current && current.principal === principal && current.token === token) return current;
   current?.dispose();
   current = new Live(principal, token);
   return current;
 }
 
-/** Ends the tab's connection (signing out). */
-export function endLive(): void {
-  current?.dispose();
+/** Ends the tab's connection if it was a signed-in person's (they signed out);
+ * a share link's connection lives on. */
+export function endSignedInLive(): void {
+  if (!current || current.token !== undefined) return;
+  current.dispose();
   current = null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RichText } from '../../pkg/folio_wasm.js';
-import { blockAt, cpToUtf16, layout, mapIndex, markerIndex, plainRange, rangeAll, wordStart } from './richtext';
+import { blockAt, cpToUtf16, layout, mapCaret, markerIndex, rangeAll, wordStart } from './richtext';
 
 const two: RichText = {
   blocks: [
@@ -52,33 +52,32 @@ describe('positions', () => {
     expect(rangeAll(l, 9, 14, (r) => !!r.bold)).toBe(false);
     expect(rangeAll(l, 10, 10, (r) => !!r.bold)).toBe(false);
   });
-  it('reads the characters of a range with markers as newlines', () => {
-    expect(plainRange(l, 3, 10)).toBe('tle\nHi ');
-  });
   it('finds the start of the previous word', () => {
     expect(wordStart(l, 14)).toBe(10);
     expect(wordStart(l, 10)).toBe(7);
   });
 });
 
-describe('mapIndex', () => {
-  it('moves a caret past remote text inserted before it and not after it', () => {
-    const p = [{ patch: 'textSpliced', node: 'n', index: 2, text: 'xyz' } as const];
-    expect(mapIndex(5, p, 'n')).toBe(8);
-    expect(mapIndex(2, p, 'n')).toBe(2);
-    expect(mapIndex(1, p, 'n')).toBe(1);
-    expect(mapIndex(5, p, 'other')).toBe(5);
+describe('mapCaret', () => {
+  const para = (...texts: string[]): RichText => ({ blocks: texts.map((t) => ({ block: 'paragraph', runs: [{ text: t }] })) });
+  it('keeps the caret on its character when someone splits a paragraph above it', () => {
+    // "abc|def" (implicit paragraph), caret after "abcd" → someone presses Enter after "ab".
+    const before = layout(para('abcdef'), 6);
+    const after = layout(para('ab', 'cdef'), 7);
+    const caret = 4; // between d and e
+    const moved = mapCaret(before, after, caret, [{ patch: 'textFormatted', node: 'n' }], 'n');
+    expect(moved).toBe(5); // "ab" + marker + "cd"
   });
-  it('pulls a caret back over deleted text, never past the deletion', () => {
-    const p = [{ patch: 'textDeleted', node: 'n', index: 2, length: 4 } as const];
-    expect(mapIndex(10, p, 'n')).toBe(6);
-    expect(mapIndex(4, p, 'n')).toBe(2);
+  it('follows typing before it and stays put for typing after it', () => {
+    const before = layout(para('hello'), 5);
+    const after = layout(para('XXhello!'), 8);
+    const p = [{ patch: 'textSpliced', node: 'n', index: 0, text: 'XX' } as const, { patch: 'textSpliced', node: 'n', index: 7, text: '!' } as const];
+    expect(mapCaret(before, after, 3, p, 'n')).toBe(5);
   });
-  it('applies patches in order', () => {
-    const p = [
-      { patch: 'textSpliced', node: 'n', index: 0, text: '🌍' } as const,
-      { patch: 'textDeleted', node: 'n', index: 0, length: 1 } as const,
-    ];
-    expect(mapIndex(3, p, 'n')).toBe(3);
+  it('stays at the start of its block when the block before it is joined away', () => {
+    const before = layout(para('ab', 'cd', 'ef'), 8); // implicit first; markers at 2 and 5
+    const after = layout(para('abcd', 'ef'), 7); // the marker at 2 deleted
+    const p = [{ patch: 'textDeleted', node: 'n', index: 2, length: 1 } as const];
+    expect(mapCaret(before, after, 6, p, 'n')).toBe(5); // start of "ef"
   });
 });

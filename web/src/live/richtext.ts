@@ -114,44 +114,6 @@ export function runAt(l: Layout, index: number): Run | null {
   return b.runs[0] ?? null;
 }
 
-/**
- * Moves a position through text patches of `node` made elsewhere: text
- * inserted before it pushes it on, text deleted before it pulls it back.
- * Text inserted exactly at the position stays after it (the local caret
- * does not jump over someone else's typing).
- */
-export function mapIndex(index: number, patches: DocPatch[], node: string): number {
-  let i = index;
-  for (const p of patches) {
-    if (p.patch === 'textSpliced' && p.node === node) {
-      if (p.index < i) i += cpLength(p.text);
-    } else if (p.patch === 'textDeleted' && p.node === node) {
-      if (p.index < i) i -= Math.min(p.length, i - p.index);
-    }
-  }
-  return i;
-}
-
-/** The characters of `start..end` (markers become newlines). */
-export function plainRange(l: Layout, start: number, end: number): string {
-  let out = '';
-  l.blocks.forEach((b, i) => {
-    if (i > 0 || !l.implicitFirst) {
-      const m = b.start - 1;
-      if (m >= start && m < end && out !== '') out += '\n';
-    }
-    let pos = b.start;
-    for (const r of b.runs) {
-      const chars = [...r.text];
-      for (const ch of chars) {
-        if (pos >= start && pos < end) out += ch;
-        pos += 1;
-      }
-    }
-  });
-  return out;
-}
-
 /** Start of the word before `index` inside its block (for Ctrl+Backspace). */
 export function wordStart(l: Layout, index: number): number {
   const b = l.blocks[blockAt(l, index)]!;
@@ -170,4 +132,51 @@ export function wordEnd(l: Layout, index: number): number {
   while (k < chars.length && /\s/u.test(chars[k]!)) k += 1;
   while (k < chars.length && !/\s/u.test(chars[k]!)) k += 1;
   return b.start + k;
+}
+
+/** Markers at positions before `index`. */
+function markersBefore(l: Layout, index: number): number {
+  let n = 0;
+  l.blocks.forEach((b, i) => {
+    if ((i > 0 || !l.implicitFirst) && b.start - 1 < index) n += 1;
+  });
+  return n;
+}
+
+/** The position of the `chars`-th character (markers not counted); at a
+ * block boundary, the start of the next block when `preferNext`. */
+function fromChars(l: Layout, chars: number, preferNext: boolean): number {
+  let before = 0;
+  for (let i = 0; i < l.blocks.length; i++) {
+    const b = l.blocks[i]!;
+    const end = before + b.length;
+    const last = i === l.blocks.length - 1;
+    if (chars < end || (chars === end && (last || !preferNext))) return b.start + Math.max(0, chars - before);
+    before = end;
+  }
+  return l.length;
+}
+
+/**
+ * Moves a local caret through a remote change: like `mapIndex`, but in
+ * characters, so block markers inserted or removed elsewhere (someone pressed
+ * Enter above, joined two paragraphs) do not shift it either. `before` and
+ * `after` are the layouts around the change.
+ */
+export function mapCaret(before: Layout, after: Layout, index: number, patches: DocPatch[], node: string): number {
+  let chars = index - markersBefore(before, index);
+  const b = before.blocks[blockAt(before, index)]!;
+  const atBlockStart = index === b.start && index > 0;
+  for (const p of patches) {
+    if (p.patch === 'textSpliced' && p.node === node) {
+      const at = p.index - markersBefore(after, p.index);
+      const added = cpLength(p.text.replace(/\uFFFC/g, ''));
+      if (at < chars) chars += added;
+    } else if (p.patch === 'textDeleted' && p.node === node) {
+      const at = p.index - markersBefore(before, p.index);
+      const gone = p.length - (markersBefore(before, p.index + p.length) - markersBefore(before, p.index));
+      if (at < chars) chars -= Math.min(gone, chars - at);
+    }
+  }
+  return fromChars(after, chars, atBlockStart);
 }

@@ -14,7 +14,7 @@ import { h } from '../dom';
 import { liveFor, type LiveStatus, type Origin } from '../live/connection';
 import { OutlineView } from '../editor/outline';
 import { PageEditor } from '../editor/page';
-import { Notes } from '../editor/refusal';
+import { Notes, refusalNotice, refusedTitles, type OutlineDoc } from '../editor/refusal';
 import { href, type Route } from '../router';
 
 function roleName(d: DocumentView): string {
@@ -55,6 +55,7 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
   }
   const connection = h('p', { class: `live-status live-${live.status}`, role: 'status', id: 'live-status' }, statusText(ctx, live.status));
   const status = h('p', { role: 'alert', class: 'error', id: 'access-status' });
+  const notices = h('div', { class: 'notices', id: 'outline-notices' });
   const notes = new Notes(ctx, route.id);
   const outline = new OutlineView(ctx, live, {
     portfolio: route.id, portfolioDoc, collectionDocs, titles: () => live.titles(route.id),
@@ -62,12 +63,14 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
   const pane = h('div', { class: 'page-pane', id: 'page-pane' });
   const workspace = h('div', { class: 'workspace' }, outline.el, pane);
   const view = h('section', { class: 'portfolio', 'data-portfolio': route.id, 'aria-labelledby': 'pf-title' },
-    h('h1', { id: 'pf-title' }, p?.title ?? t('portfolio')), connection, actions, status, workspace, notes.el);
+    h('h1', { id: 'pf-title' }, p?.title ?? t('portfolio')), connection, actions, status, notices, workspace, notes.el);
 
   let editor: PageEditor | null = null;
   let ended = false;
+  let seenInOutline = false;
+  let pageGone = false;
   const openPage = () => {
-    if (editor || !route.node) return;
+    if (editor || !route.node || pageGone) return;
     const ref = outline.page(route.node);
     const doc = ref?.doc ?? pageDocs.get(route.node) ?? null;
     if (!doc) return; // the outline has not arrived yet
@@ -95,6 +98,11 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
     if ((e.type === 'unavailable' || e.type === 'unreadable') && e.docId === portfolioDoc) {
       return end(e.type === 'unreadable' ? `${t('accessLost')} ${e.message}` : t('accessLost'));
     }
+    if (e.type === 'rejected' && e.docId !== editor?.docId) {
+      // A refused outline edit (a rename, a new page…): why, and the text back.
+      const texts = e.text.some((x) => x.text) ? e.text : refusedTitles(e.previous as OutlineDoc, live.client.read(e.docId) as OutlineDoc);
+      notices.append(refusalNotice(ctx, e.reasons.map((r) => r.reason), texts, notes, outline.names()));
+    }
     if (editor && !editor.handle(e, origin)) {
       editor.dispose();
       editor = null;
@@ -104,8 +112,16 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
     if (e.type === 'loaded' || e.type === 'changed' || e.type === 'policy' || e.type === 'rejected') {
       if (e.type === 'policy' || outline.shows((e as { docId: string }).docId)) outline.draw();
       openPage();
-      const title = route.node ? outline.page(route.node)?.title : undefined;
-      if (editor && title) editor.setTitle(title);
+      const ref = route.node ? outline.page(route.node) : null;
+      if (editor && ref?.title) editor.setTitle(ref.title);
+      if (ref) seenInOutline = true;
+      if (route.node && !pageGone && !ref && outline.complete() && (seenInOutline || !pageDocs.has(route.node))) {
+        // Deleted (here or by someone else), or never there.
+        pageGone = true;
+        editor?.dispose();
+        editor = null;
+        pane.replaceChildren(h('p', { role: 'status', id: 'page-gone' }, t('pageGone')));
+      }
     }
     if (e.type === 'unavailable' && collectionDocs.size > 0 && [...collectionDocs.values()].every((d) => live.client.status(d) === 'unavailable') && !portfolioDoc) {
       end(t('accessLost'));
