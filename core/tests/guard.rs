@@ -6,7 +6,7 @@
 //! authoritative copy through `guard`.
 
 use automerge::transaction::Transactable;
-use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
+use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc};
 use folio_core::access::{Engine, Grant, Level, Node, NodeKind, Principal, Subject};
 use folio_core::doc::{Anchor, Author, DocumentId, FeedbackDoc, PageDoc, actor};
 use folio_core::guard::{Outcome, ReasonKind, Sender, Verdict, guard, guard_chunk, principal_key};
@@ -787,4 +787,62 @@ fn titles_in_portfolio_and_collection_documents_follow_the_node_they_name() {
     w.add_page("pg2", "Another", DocumentId::from_bytes([4; 16]), None).unwrap();
     let v = guard(&mut server, w.changes_since(&h), sender(&wendy), &engine, NOW);
     assert_eq!(kinds(&v), [ReasonKind::Forbidden]);
+}
+
+#[test]
+fn malformed_block_markers_are_refused() {
+    // A block marker is a map inside the text: `type`, `parents`, `attrs`
+    // (`level` for headings) and `isEmbed`, nothing else and nothing nested
+    // deeper. Each forged marker below is refused, however it is built.
+    let (mut server, engine) = (server_page(), engine());
+    let wendy = user("wendy");
+    let bad: [fn(&mut Automerge, &automerge::ObjId); 4] = [
+        // an empty map inserted into the text (no type at all)
+        |raw, text| {
+            raw.transact(|tx| tx.insert_object(text, 1, ObjType::Map).map(|_| ())).unwrap();
+        },
+        // a paragraph whose `attrs/level` hides a nested object
+        |raw, text| {
+            raw.transact(|tx| {
+                let b = tx.insert_object(text, 1, ObjType::Map)?;
+                tx.put(&b, "type", "paragraph")?;
+                tx.put_object(&b, "parents", ObjType::List)?;
+                let attrs = tx.put_object(&b, "attrs", ObjType::Map)?;
+                let deep = tx.put_object(&attrs, "level", ObjType::Map)?;
+                tx.put(&deep, "payload", "x".repeat(64))
+            })
+            .unwrap();
+        },
+        // a heading whose level is a string
+        |raw, text| {
+            raw.transact(|tx| {
+                let b = tx.insert_object(text, 1, ObjType::Map)?;
+                tx.put(&b, "type", "heading")?;
+                let attrs = tx.put_object(&b, "attrs", ObjType::Map)?;
+                tx.put(&attrs, "level", "2")
+            })
+            .unwrap();
+        },
+        // `isEmbed` that is not a boolean
+        |raw, text| {
+            raw.transact(|tx| {
+                let b = tx.insert_object(text, 1, ObjType::Map)?;
+                tx.put(&b, "type", "paragraph")?;
+                tx.put_object(&b, "isEmbed", ObjType::List).map(|_| ())
+            })
+            .unwrap();
+        },
+    ];
+    for (i, edit) in bad.iter().enumerate() {
+        let (c, h) = client(&server, &wendy, 20 + i as u8);
+        let mut raw = c.into_automerge();
+        let nodes = raw.get(ROOT, "nodes").unwrap().unwrap().1;
+        let s = raw.get(&nodes, "s").unwrap().unwrap().1;
+        let text = raw.get(&s, "text").unwrap().unwrap().1;
+        edit(&mut raw, &text);
+        let before = server.get_heads();
+        let v = guard(&mut server, raw.get_changes(&h), Sender { principal: &wendy, profile: None }, &engine, NOW);
+        assert_eq!(kinds(&v), [ReasonKind::Schema], "case {i}: {v:#?}");
+        assert_eq!(server.get_heads(), before, "case {i}: nothing of a refused change is kept");
+    }
 }

@@ -23,7 +23,7 @@
 
 use automerge::marks::{ExpandMark, Mark};
 use automerge::transaction::Transactable;
-use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, iter::Span};
+use automerge::{ObjId, ObjType, ReadDoc, ScalarValue, Value, iter::Span};
 use serde::{Deserialize, Serialize};
 
 use super::schema::{self, Report, Shape, join};
@@ -291,8 +291,9 @@ pub(crate) fn validate_block<D: ReadDoc>(doc: &D, block: &ObjId, base: &str, r: 
     match schema::get_str(doc, block, "type") {
         Some(t) if TYPES.contains(&t.as_str()) => {
             if t == "heading" {
-                let level = schema::get_obj(doc, block, "attrs", ObjType::Map).and_then(|a| schema::get_i64(doc, &a, "level"));
-                if !level.is_some_and(|l| (1..=6).contains(&l)) {
+                // Its value is checked with the other attributes below.
+                let has_level = schema::get_obj(doc, block, "attrs", ObjType::Map).is_some_and(|a| schema::get(doc, &a, "level").is_some());
+                if !has_level {
                     r.push(join(base, "attrs/level"), "a heading needs a level from 1 to 6");
                 }
             }
@@ -311,12 +312,21 @@ pub(crate) fn validate_block<D: ReadDoc>(doc: &D, block: &ObjId, base: &str, r: 
             }
         }
     }
-    if let Some(attrs) = schema::get_obj(doc, block, "attrs", ObjType::Map) {
-        for key in doc.keys(&attrs) {
-            if key != "level" {
-                r.push(join(base, &format!("attrs/{key}")), "is not a known block attribute");
+    match schema::get(doc, block, "attrs") {
+        None => {}
+        Some((Value::Object(ObjType::Map), attrs)) => {
+            for key in doc.keys(&attrs) {
+                if key != "level" {
+                    r.push(join(base, &format!("attrs/{key}")), "is not a known block attribute");
+                } else if !schema::get_i64(doc, &attrs, "level").is_some_and(|l| (1..=6).contains(&l)) {
+                    r.push(join(base, "attrs/level"), "should be a heading level from 1 to 6");
+                }
             }
         }
+        Some(_) => r.push(join(base, "attrs"), "should be a map"),
+    }
+    if schema::get(doc, block, "isEmbed").is_some() && schema::get_bool(doc, block, "isEmbed").is_none() {
+        r.push(join(base, "isEmbed"), "should be true or false");
     }
 }
 

@@ -457,13 +457,33 @@ impl<'a, 'p> Judge<'a, 'p> {
                 }
             }
         }
-        // A patch inside a block marker may sit in one of its nested objects
-        // (`attrs`, `parents`): validate the marker that holds it, once.
+        // Block markers: an object inserted into the text itself (the patch
+        // names the text, not the new object) means every object in that
+        // text is checked; a patch inside a marker may sit in one of its
+        // nested objects (`attrs`, `parents`): the marker that holds it is
+        // checked. Each marker once.
         let mut seen = HashSet::new();
         for (obj, base) in std::mem::take(&mut self.blocks) {
-            let Some(block) = block_of(doc, &obj) else { continue };
-            if seen.insert(block.clone()) && matches!(doc.object_type(&block), Ok(ObjType::Map)) {
-                schema::validate_block(doc, &block, &base, &mut r);
+            let markers: Vec<ObjId> = if matches!(doc.object_type(&obj), Ok(ObjType::Text)) {
+                doc.list_range(&obj, ..).filter(|item| matches!(item.value, automerge::ValueRef::Object(_))).map(|item| item.id()).collect()
+            } else {
+                match block_of(doc, &obj) {
+                    Some(block) => vec![block],
+                    None => {
+                        r.push(base.clone(), "holds objects nested deeper than a block marker allows");
+                        continue;
+                    }
+                }
+            };
+            for block in markers {
+                if !seen.insert(block.clone()) {
+                    continue;
+                }
+                if matches!(doc.object_type(&block), Ok(ObjType::Map)) {
+                    schema::validate_block(doc, &block, &base, &mut r);
+                } else {
+                    r.push(base.clone(), "holds an object that is not a block marker (a map)");
+                }
             }
         }
         self.schema_reasons(r.violations);

@@ -108,6 +108,11 @@ export class Live {
     return e;
   }
 
+  /** Whether a policy snapshot for the portfolio has arrived (until then the engine denies everything). */
+  hasPolicy(portfolio: string): boolean {
+    return this.snapshots.has(portfolio);
+  }
+
   /** Titles of the nodes in the last snapshot (the path above what one may read). */
   titles(portfolio: string): Map<string, string> {
     const out = new Map<string, string>();
