@@ -82,6 +82,13 @@ pub async fn start(config: ServeConfig) -> Result<Started, StartError> {
     let local_addr = listener
         .local_addr()
         .map_err(|source| StartError::Bind { addr, source })?;
+    state.set_served_at(local_addr);
+    if state.public_origin().is_none() && local_addr.ip().is_unspecified() {
+        tracing::warn!(
+            %local_addr,
+            "listening on every address without --public-url: links in mail will name localhost; set --public-url to the address people use"
+        );
+    }
     let first_login =
         ensure_first_admin(state.storage(), state.clock(), &state.config().data_dir).await?;
     Ok(Started {

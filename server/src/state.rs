@@ -34,6 +34,9 @@ struct Inner {
     docs: DocRegistry,
     sync: SyncHub,
     pending_logins: crate::accounts::totp::PendingLogins,
+    /// `http://host:port` of the bound listener, for links in mail when no
+    /// public URL is configured (set once, after binding).
+    served_at: std::sync::OnceLock<String>,
 }
 
 impl AppState {
@@ -64,6 +67,7 @@ impl AppState {
                 docs: DocRegistry::default(),
                 sync: SyncHub::default(),
                 pending_logins: Default::default(),
+                served_at: std::sync::OnceLock::new(),
             }),
         };
         crate::sharing::install(&state);
@@ -78,6 +82,27 @@ impl AppState {
     /// The configured public origin (`https://host`), if any.
     pub fn public_origin(&self) -> Option<&str> {
         self.inner.public_origin.as_deref()
+    }
+
+    /// Records the address the server listens on, the base of links in mail
+    /// when no public URL is configured. An unspecified address (`0.0.0.0`,
+    /// `::`) is named `localhost`: only `--public-url` can say which name
+    /// others reach it by, and the server warns about that when it starts.
+    pub fn set_served_at(&self, addr: std::net::SocketAddr) {
+        let host = if addr.ip().is_unspecified() {
+            "localhost".to_owned()
+        } else if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        let _ = self.inner.served_at.set(format!("http://{host}:{}", addr.port()));
+    }
+
+    /// The origin links in mail start with: the public URL's, else the
+    /// address the server listens on, else none (a relative link).
+    pub fn link_origin(&self) -> &str {
+        self.public_origin().or_else(|| self.inner.served_at.get().map(String::as_str)).unwrap_or("")
     }
 
     /// The storage.

@@ -388,6 +388,26 @@ const en = {
   fbOwner: 'owner',
   pageGone: 'This page is no longer in the portfolio. Choose another one in the outline.',
   linkPageUnavailable: 'This page cannot be opened through this link, or the link has ended.',
+  // Account and mail outbox (views/account.ts, views/outbox.ts).
+  yourAccount: 'Your account',
+  displayName: 'Display name',
+  displayNameHelp: 'Shown with your feedback and in the lists of who has access.',
+  displayNameEmpty: 'Your display name cannot be empty.',
+  mailLanguage: 'Language of the mail Folio sends you',
+  accountSaved: 'Your account is saved.',
+  accountKind: 'Account',
+  accountExternal: 'External reviewer',
+  accountMember: 'Member of the institution',
+  externalFixedFields: 'Your role and organisation come from your invitation; only the portfolio’s owner can change them.',
+  outbox: 'Mail outbox',
+  outboxHelp: 'Every mail Folio queued, newest first. Without a mail server configured, mail stays here: pass invitations and codes on by hand.',
+  outboxEmpty: 'No mail has been queued yet.',
+  queuedAt: 'Queued',
+  recipient: 'To',
+  mailSubject: 'Subject and text',
+  mailSent: 'sent',
+  mailFailing: 'not delivered yet',
+  mailQueued: 'waiting',
 } as const;
 
 export type Key = keyof typeof en;
@@ -777,6 +797,26 @@ const nl: Record<Key, string> = {
   fbOwner: 'eigenaar',
   pageGone: 'Deze pagina staat niet meer in het portfolio. Kies een andere in het overzicht.',
   linkPageUnavailable: 'Deze pagina kan niet via deze link worden geopend, of de link is beëindigd.',
+  // Account and mail outbox (views/account.ts, views/outbox.ts).
+  yourAccount: 'Je account',
+  displayName: 'Weergavenaam',
+  displayNameHelp: 'Staat bij je feedback en in de lijsten van wie toegang heeft.',
+  displayNameEmpty: 'Je weergavenaam mag niet leeg zijn.',
+  mailLanguage: 'Taal van de e-mail die Folio je stuurt',
+  accountSaved: 'Je account is opgeslagen.',
+  accountKind: 'Account',
+  accountExternal: 'Externe beoordelaar',
+  accountMember: 'Lid van de instelling',
+  externalFixedFields: 'Je rol en organisatie komen uit je uitnodiging; alleen de eigenaar van het portfolio kan ze wijzigen.',
+  outbox: 'Uitgaande e-mail',
+  outboxHelp: 'Alle e-mail die Folio klaarzette, nieuwste eerst. Zonder ingestelde mailserver blijft e-mail hier: geef uitnodigingen en codes zelf door.',
+  outboxEmpty: 'Er is nog geen e-mail klaargezet.',
+  queuedAt: 'Klaargezet',
+  recipient: 'Aan',
+  mailSubject: 'Onderwerp en tekst',
+  mailSent: 'verstuurd',
+  mailFailing: 'nog niet bezorgd',
+  mailQueued: 'wacht',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

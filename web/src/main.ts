@@ -12,6 +12,8 @@ import { notFoundView } from './views/notfound';
 import { portfolioView } from './views/portfolio';
 import { reviewerView } from './views/reviewer';
 import { securityView } from './views/security';
+import { accountView } from './views/account';
+import { outboxView } from './views/outbox';
 import { shareView } from './views/share';
 import { signInView } from './views/signin';
 import { viewAsView } from './views/viewas';
@@ -28,6 +30,8 @@ const views: Record<Route['name'], View> = {
   access: accessView,
   viewAs: viewAsView,
   security: securityView,
+  account: accountView,
+  outbox: outboxView,
   tokens: tokensView,
   notFound: notFoundView,
 };

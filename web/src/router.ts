@@ -13,6 +13,8 @@ export type Route =
   | { name: 'access'; id: string }
   | { name: 'viewAs'; id: string; as?: string }
   | { name: 'security' }
+  | { name: 'account' }
+  | { name: 'outbox' }
   | { name: 'tokens' }
   | { name: 'notFound'; path: string };
 
@@ -37,8 +39,14 @@ export function parseRoute(path: string): Route {
       if (parts[1] && parts[2] === 'access') return { name: 'access', id: seg(parts[1]) };
       if (parts[1] && parts[2] === 'view-as') return { name: 'viewAs', id: seg(parts[1]), as: query || undefined };
       break;
-    case 'account': if (parts[1] === 'security' && parts.length === 2) return { name: 'security' }; break;
-    case 'admin': if (parts[1] === 'tokens' && parts.length === 2) return { name: 'tokens' }; break;
+    case 'account':
+      if (parts.length === 1) return { name: 'account' };
+      if (parts[1] === 'security' && parts.length === 2) return { name: 'security' };
+      break;
+    case 'admin':
+      if (parts[1] === 'tokens' && parts.length === 2) return { name: 'tokens' };
+      if (parts[1] === 'outbox' && parts.length === 2) return { name: 'outbox' };
+      break;
   }
   return { name: 'notFound', path: p };
 }
@@ -57,6 +65,8 @@ export function href(r: Route): string {
     case 'access': return `#/p/${enc(r.id)}/access`;
     case 'viewAs': return `#/p/${enc(r.id)}/view-as${r.as ? `?${r.as}` : ''}`;
     case 'security': return '#/account/security';
+    case 'account': return '#/account';
+    case 'outbox': return '#/admin/outbox';
     case 'tokens': return '#/admin/tokens';
     case 'notFound': return `#${r.path}`;
   }

@@ -105,7 +105,8 @@ pub fn format_instant(t: Timestamp) -> String {
     )
 }
 
-/// The absolute URL of an app path (from `--public-url`, else a relative path).
+/// The absolute URL of an app path, for mail: from `--public-url`, else from
+/// the address the server listens on ([`AppState::link_origin`]).
 pub fn public_link(state: &AppState, path: &str) -> String {
-    format!("{}{path}", state.public_origin().unwrap_or(""))
+    format!("{}{path}", state.link_origin())
 }

@@ -55,10 +55,11 @@ pub async fn ask(State(state): State<AppState>, caller: Caller, Path(p): Path<St
         return Ok(StatusCode::ACCEPTED);
     }
     let now = state.clock().now();
-    let request = state.storage().create_access_request(&id, &node, me.id, level, &body.message, now).await?;
+    state.storage().create_access_request(&id, &node, me.id, level, &body.message, now).await?;
     if let Some(owner) = state.storage().user(portfolio.owner).await? {
         let lang = state.storage().user_lang(owner.id).await?.and_then(|l| Lang::parse(&l)).unwrap_or_default();
-        let link = public_link(&state, &format!("/portfolios/{id}/access-requests/{}", request.id));
+        // The access screen lists pending requests with approve and decline.
+        let link = public_link(&state, &format!("/#/p/{}/access", id.as_str()));
         state.mailer().send(&owner.email, templates::access_request(lang, &me.display_name, &portfolio.title, &body.message, &link)).await?;
     }
     Ok(StatusCode::ACCEPTED)

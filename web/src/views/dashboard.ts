@@ -70,12 +70,13 @@ export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
     }
     return card;
   });
-  const account = me.kind === 'member'
-    ? h('p', { class: 'account-links' },
-      h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')),
-      me.is_admin ? ' · ' : null,
-      me.is_admin ? h('a', { id: 'open-tokens', href: href({ name: 'tokens' }) }, t('apiTokens')) : null)
-    : null;
+  const links: (Node | string)[] = [h('a', { id: 'open-account', href: href({ name: 'account' }) }, t('yourAccount'))];
+  if (me.kind === 'member') links.push(' · ', h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')));
+  if (me.is_admin) {
+    links.push(' · ', h('a', { id: 'open-tokens', href: href({ name: 'tokens' }) }, t('apiTokens')),
+      ' · ', h('a', { id: 'open-outbox', href: href({ name: 'outbox' }) }, t('outbox')));
+  }
+  const account = me.kind === 'service' ? null : h('p', { class: 'account-links' }, ...links);
   return h('div', { class: 'dashboard' }, msg.el, account, section,
     h('section', { 'aria-labelledby': 'shared-title' }, h('h2', { id: 'shared-title' }, t('sharedWithMe')),
       sharedRows.length ? h('ul', { class: 'cards', 'aria-label': t('sharedWithMe') }, ...sharedRows) : h('p', {}, t('nothingYet'))));
