@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { launchBrowser, screenshot, startServer } from './harness.mjs';
-import { admin, createPortfolio, openApp, signIn } from './app-helpers.mjs';
+import { admin, createPortfolio, externalSignIn, openApp, signIn } from './app-helpers.mjs';
 import { startSmtpSink } from './smtp-sink.mjs';
 
 const PASSWORD = 'correct horse battery staple';
@@ -237,18 +237,9 @@ test('an external with hide-feedback, invited by mail to one collection, sees on
   await o.waitForSelector('.fb-entry:has-text("Owner note: please check the ward round log")');
 
   // The external signs in with the mailed code, on a phone-sized screen.
-  const ext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const e = await ext.newPage();
-  e.setDefaultTimeout(15_000);
-  await e.goto(`${server.url}/invite/${secret}`);
-  await e.waitForSelector('#invite-title');
-  const since = sink.mails.length;
-  await e.click('#send-code');
-  await e.waitForSelector('#code');
-  const codeMail = await sink.waitFor((m) => sink.mails.indexOf(m) >= since && m.to.includes(email) && /code|inlogcode/i.test(m.subject));
-  await e.fill('#code', /\b(\d{6})\b/.exec(codeMail.subject + codeMail.body)[1]);
-  await e.keyboard.press('Enter');
-  await e.waitForSelector('#pf-title');
+  const { ctx: ext, page: e } = await externalSignIn({
+    browser, server, sink, secret, email, viewport: { width: 390, height: 844 }, isMobile: true,
+  });
   // Only the shared collection.
   await e.waitForSelector('li.kind-page a.title:has-text("Ward rounds")');
   assert.equal(await e.locator('li.kind-page a.title', { hasText: 'Diary' }).count(), 0);

@@ -36,3 +36,26 @@ export async function createPortfolio(page, title) {
   await page.waitForSelector(`#pf-title:has-text("${title}")`);
   return decodeURIComponent(/#\/p\/([^/?]+)/.exec(page.url())[1]);
 }
+
+/**
+ * An external signs in through their invitation: opens the mailed link in a
+ * browser context of their own, asks for a code, reads it from the SMTP sink
+ * and types it. `onInvite(page)` runs on the invitation screen (screenshots).
+ * Returns { ctx, page } on their portfolio.
+ */
+export async function externalSignIn({ browser, server, sink, secret, email, viewport = { width: 1280, height: 900 }, isMobile = false, onInvite }) {
+  const ctx = await browser.newContext({ viewport, isMobile });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(15_000);
+  await page.goto(`${server.url}/invite/${secret}`);
+  await page.waitForSelector('#invite-title');
+  if (onInvite) await onInvite(page);
+  const since = sink.mails.length;
+  await page.click('#send-code');
+  await page.waitForSelector('#code');
+  const mail = await sink.waitFor((m) => sink.mails.indexOf(m) >= since && m.to.includes(email) && /code|inlogcode/i.test(m.subject));
+  await page.fill('#code', /\b(\d{6})\b/.exec(mail.subject + mail.body)[1]);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#pf-title');
+  return { ctx, page };
+}

@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, screenshot, startServer } from './harness.mjs';
-import { admin, createPortfolio, openApp, signIn } from './app-helpers.mjs';
+import { admin, createPortfolio, externalSignIn, openApp, signIn } from './app-helpers.mjs';
 import { startSmtpSink } from './smtp-sink.mjs';
 
 let server;
@@ -52,22 +52,11 @@ async function invite(page, id, { name, email }) {
 }
 
 /** The external, in a fresh browser context, follows the mailed link and signs in with the code. */
-async function externalSignIn(secret, email) {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${server.url}/invite/${secret}`);
-  await page.waitForSelector('#invite-title');
-  await screenshot(page, 'app-invite-390');
-  const since = sink.mails.length;
-  await page.click('#send-code');
-  await page.waitForSelector('#code');
-  const mail = await sink.waitFor((m) => sink.mails.indexOf(m) >= since && m.to.includes(email) && /code|inlogcode/i.test(m.subject));
-  const code = /\b(\d{6})\b/.exec(mail.subject + mail.body)[1];
-  await page.fill('#code', code);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#pf-title');
-  return { ctx, page };
+function externalSignInMobile(secret, email) {
+  return externalSignIn({
+    browser, server, sink, secret, email, viewport: { width: 390, height: 844 }, isMobile: true,
+    onInvite: (page) => screenshot(page, 'app-invite-390'),
+  });
 }
 
 test('the owner invites an external; the mail arrives; the external signs in with the code and sees the shared portfolio', { timeout: 30_000 }, async () => {
@@ -75,7 +64,7 @@ test('the owner invites an external; the mail arrives; the external signs in wit
   const secret = await invite(page, id, { name: 'Sam Supervisor', email: 'sam@hospital.example' });
   await screenshot(page, 'app-share-dialog');
 
-  const ext = await externalSignIn(secret, 'sam@hospital.example');
+  const ext = await externalSignInMobile(secret, 'sam@hospital.example');
   assert.equal(await ext.page.textContent('#pf-title'), 'Placement portfolio');
   assert.equal(await ext.page.isVisible('#open-share'), false, 'an external is not offered sharing');
   assert.equal(await ext.page.isVisible('#open-access'), false, 'an external is not offered access management');
@@ -94,7 +83,7 @@ test('the owner invites an external; the mail arrives; the external signs in wit
 test('revoking the invitation ends the external’s open view within seconds, and the link says it was revoked', { timeout: 30_000 }, async () => {
   const { page, id } = await ownerPortfolio('Revocable portfolio');
   const secret = await invite(page, id, { name: 'Rita Reviewer', email: 'rita@agency.example' });
-  const ext = await externalSignIn(secret, 'rita@agency.example');
+  const ext = await externalSignInMobile(secret, 'rita@agency.example');
 
   await page.click('table.invitations button[data-revoke-invitation]');
   await page.waitForSelector('table.invitations .state-revoked');

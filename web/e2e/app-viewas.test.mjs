@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser, screenshot, startServer, workspace } from './harness.mjs';
-import { createPortfolio, openApp, signIn } from './app-helpers.mjs';
+import { createPortfolio, externalSignIn, openApp, signIn } from './app-helpers.mjs';
 import { startSmtpSink } from './smtp-sink.mjs';
 
 let server;
@@ -101,20 +101,8 @@ async function invite(page, { name, email, nodes }) {
 }
 
 /** The external signs in with the mailed code in a browser context of their own. */
-async function externalSession(secret, email) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
-  await page.goto(`${server.url}/invite/${secret}`);
-  await page.waitForSelector('#invite-title');
-  const since = sink.mails.length;
-  await page.click('#send-code');
-  await page.waitForSelector('#code');
-  const mail = await sink.waitFor((m) => sink.mails.indexOf(m) >= since && m.to.includes(email) && /code|inlogcode/i.test(m.subject));
-  await page.fill('#code', /\b(\d{6})\b/.exec(mail.subject + mail.body)[1]);
-  await page.keyboard.press('Enter');
-  await page.waitForSelector('#pf-title');
-  return { ctx, page };
+function externalSession(secret, email) {
+  return externalSignIn({ browser, server, sink, secret, email });
 }
 
 const ids = (page, selector) => page.$$eval(selector, (els) => els.map((e) => e.dataset.node).sort());
