@@ -20,9 +20,12 @@
 //!
 //! An edit is one field put (`description` of a portfolio document, a valid
 //! Folio change the guard accepts). Fan-out latency is edit sent → the change
-//! present at every other editor of its document. Server CPU is utime+stime
+//! received (decoded from a sync message) by every other editor of its
+//! document. Server CPU is utime+stime
 //! from `/proc/<pid>/stat` over the phase, peak RSS `VmHWM` from
-//! `/proc/<pid>/status`. Client behaviour as automerge-repo's: local edits are
+//! `/proc/<pid>/status`; the load generator's own CPU over the phase is
+//! printed too (if it nears 200 % on 2 cores it, not the server, is the
+//! limit). Client behaviour as automerge-repo's: local edits are
 //! sent at once; replies that only announce heads are coalesced to one per
 //! 50 ms per document.
 //!
@@ -236,13 +239,7 @@ impl Server {
 
     /// CPU seconds used so far (utime + stime).
     fn cpu(&self) -> f64 {
-        let stat =
-            std::fs::read_to_string(format!("/proc/{}/stat", self.pid())).unwrap_or_default();
-        let after = stat.rsplit(')').next().unwrap_or("");
-        let f: Vec<&str> = after.split_whitespace().collect();
-        let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
-            + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        ticks / 100.0
+        cpu_of(&self.pid().to_string())
     }
 
     /// (VmRSS, VmHWM) in KiB.
@@ -289,6 +286,16 @@ impl Server {
         let _ = self.child.start_kill();
         let _ = self.child.wait().await;
     }
+}
+
+/// CPU seconds a process (`self` or a pid) used so far (utime + stime).
+fn cpu_of(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = f.get(11).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0)
+        + f.get(12).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    ticks / 100.0
 }
 
 fn rand_bytes() -> [u8; 16] {
@@ -664,6 +671,8 @@ struct Report {
     delivered: f64,
     cpu_s: f64,
     cpu_pct: f64,
+    /// This load generator's own CPU over the phase, % of one core.
+    gen_cpu_pct: f64,
     rss_mib: f64,
     hwm_mib: f64,
 }
@@ -715,6 +724,7 @@ async fn run_editing(
         });
     let shared = Arc::new(Mutex::new(Shared::default()));
     let cpu0 = server.cpu();
+    let gen0 = cpu_of("self");
     let start = Instant::now() + Duration::from_millis(200);
     let end = start + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
@@ -756,6 +766,7 @@ async fn run_editing(
         let _ = r.await;
     }
     let cpu = server.cpu() - cpu0;
+    let gen_cpu = cpu_of("self") - gen0;
     let (rss, hwm) = server.memory();
     let secs = args.seconds as f64;
     let report = {
@@ -778,6 +789,7 @@ async fn run_editing(
             },
             cpu_s: cpu,
             cpu_pct: 100.0 * cpu / (secs + 2.0),
+            gen_cpu_pct: 100.0 * gen_cpu / (secs + 2.0),
             rss_mib: rss as f64 / 1024.0,
             hwm_mib: hwm as f64 / 1024.0,
         };
@@ -845,7 +857,7 @@ async fn run_idle(kind: Kind, args: &Args) -> (usize, f64, f64, f64) {
 
 fn show(name: &str, r: &Report) {
     println!(
-        "  {name:<10} sent {:>8.1} edits/s  acked {:>8.1}/s  fan-out p50 {:>7.1} ms  p99 {:>7.1} ms  delivered {:>5.1}%  server CPU {:>5.1} s ({:>5.1}% of one core)  RSS {:>6.1} MiB  peak RSS {:>6.1} MiB",
+        "  {name:<10} sent {:>8.1} edits/s  acked {:>8.1}/s  fan-out p50 {:>7.1} ms  p99 {:>7.1} ms  delivered {:>5.1}%  server CPU {:>5.1} s ({:>5.1}% of one core)  load generator CPU {:>5.1}%  RSS {:>6.1} MiB  peak RSS {:>6.1} MiB",
         r.edits_per_s,
         r.acked_per_s,
         r.p50_ms,
@@ -853,6 +865,7 @@ fn show(name: &str, r: &Report) {
         100.0 * r.delivered,
         r.cpu_s,
         r.cpu_pct,
+        r.gen_cpu_pct,
         r.rss_mib,
         r.hwm_mib
     );
