@@ -1,4 +1,10 @@
 //! One `/sync` connection: frames in, effects out, access re-checked live.
+//!
+//! Writes are batched: after a document message arrives, whatever else the
+//! document actors queued for this connection (up to [`MAX_DRAIN`]) is
+//! handled too, and all resulting frames are fed to the socket and flushed
+//! once — one write instead of one per message when a busy document
+//! broadcasts faster than this task is scheduled. Order is kept.
 
 use std::collections::HashMap;
 
@@ -9,7 +15,11 @@ use folio_core::guard::principal_key;
 use folio_core::sync::{
     DocumentId as WireId, Message, PeerId, PeerMetadata, ServerEffect, ServerPeer, encode,
 };
+use futures::SinkExt;
 use tokio::sync::{broadcast, mpsc};
+
+/// Most queued document messages handled before writing to the socket.
+const MAX_DRAIN: usize = 64;
 
 use super::access::{may_read, mode};
 use super::MAX_QUEUED;
@@ -84,9 +94,14 @@ pub async fn run_connection(mut socket: WebSocket, state: AppState, auth: Auth, 
                 Some(Ok(_)) => {}
             },
             Some(msg) = from_docs.recv() => {
-                conn.on_doc(msg);
                 if from_docs.len() > MAX_QUEUED {
                     conn.close = Some("the peer does not read its messages".into());
+                }
+                conn.on_doc(msg);
+                // What else the documents queued goes out in the same write.
+                for _ in 0..MAX_DRAIN {
+                    let Ok(msg) = from_docs.try_recv() else { break };
+                    conn.on_doc(msg);
                 }
             }
             event = events.recv() => match event {
@@ -99,14 +114,16 @@ pub async fn run_connection(mut socket: WebSocket, state: AppState, auth: Auth, 
                 break;
             }
         }
+        // One flush (one write to the socket) for everything queued.
         let mut failed = false;
+        let queued = !conn.send.is_empty();
         for m in conn.send.drain(..) {
-            if socket.send(WsMessage::Binary(encode(&m).into())).await.is_err() {
+            if socket.feed(WsMessage::Binary(encode(&m).into())).await.is_err() {
                 failed = true;
                 break;
             }
         }
-        if failed {
+        if failed || (queued && socket.flush().await.is_err()) {
             break;
         }
         if let Some(why) = conn.close.take() {
