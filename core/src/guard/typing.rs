@@ -305,6 +305,34 @@ mod tests {
         assert_eq!(typed, 0);
     }
 
+    #[test]
+    fn a_cache_from_another_state_of_the_document_is_not_trusted() {
+        let base = page();
+        let engine = engine();
+        let wendy = Principal::user("wendy");
+        let sender = Sender { principal: &wendy, profile: None };
+        let typed = changes(&base, ["wendy", "wendy"], &[(0, 0, 0, Ed::Type("a"))]);
+        let (_, keystroke) = typed[0].clone();
+        // The owner deleted section `s` on the server meanwhile.
+        let mut olga = PageDoc::from_automerge(base.clone()).unwrap();
+        olga.delete_node("s").unwrap();
+        let deleted = olga.into_automerge();
+        // A cache filled by typing into `s` in a copy where it still exists …
+        let mut cache = GuardCache::default();
+        let mut other = base.clone();
+        let first = guard_cached(&mut cache, &mut other, vec![keystroke.clone()], sender, &engine, NOW);
+        assert!(first.all_accepted());
+        assert!(cache.place.is_some());
+        // … says nothing about the document where `s` is gone: the keystroke
+        // is invisible there, so it changes nothing a view shows.
+        let mut doc = deleted.clone();
+        let v = guard_cached(&mut cache, &mut doc, vec![keystroke.clone()], sender, &engine, NOW);
+        let mut fresh = deleted;
+        let w = run(&mut GuardCache::default(), &mut fresh, vec![keystroke], sender, &engine, NOW, false);
+        assert_eq!(v, w);
+        assert_eq!(v.changes[0].outcome, super::super::Outcome::Accepted { patches: Vec::new() });
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
         #[test]
