@@ -49,6 +49,12 @@
 //! expired grant), so the common path pays only for patch logging and the
 //! checks.
 //!
+//! Patches describe *visible* effects. An operation that changes nothing
+//! visible (text typed into an object that a concurrent change deleted) is not
+//! judged, because it can never become visible: Automerge cannot resurrect a
+//! deleted object. A concurrent write that loses a conflict shows up as a
+//! `Conflict` patch and is judged like the write it is.
+//!
 //! # Typing
 //!
 //! Most changes are keystrokes, and for those Automerge's patches cost more
@@ -63,12 +69,6 @@
 //! text being typed into is, valid while the document's heads are the ones
 //! it was found at, so a typing session pays for that lookup once. `guard`
 //! is `guard_cached` with a fresh cache.
-//!
-//! Patches describe *visible* effects. An operation that changes nothing
-//! visible (text typed into an object that a concurrent change deleted) is not
-//! judged, because it can never become visible: Automerge cannot resurrect a
-//! deleted object. A concurrent write that loses a conflict shows up as a
-//! `Conflict` patch and is judged like the write it is.
 //!
 //! # What the client gets back
 //!

@@ -44,6 +44,15 @@
 //! element after applying. `guard`'s tests compare both paths on random runs,
 //! including multi-byte characters, marked text and concurrent inserts at the
 //! same place.
+//!
+//! # Not done: one apply for a burst
+//!
+//! Applying a burst of keystrokes in one `apply_changes` would be cheaper
+//! still, but each change's verdict carries its own patch (the index at which
+//! *that* keystroke landed), and a refused change must leave the document as
+//! if it had never arrived. Both need the document between changes, so the
+//! guard keeps applying one change at a time; within a burst the place found
+//! for the first keystroke serves the rest (see `Place`).
 
 use automerge::legacy::{ElementId, Key, ObjectId, OpId, OpType};
 use automerge::{Automerge, Change, ChangeHash, Cursor, ObjType, Prop, ReadDoc, ScalarValue};
