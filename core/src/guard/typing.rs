@@ -83,6 +83,12 @@ pub(super) struct Place {
     obj: OpId,
     text_obj: automerge::ObjId,
     node: String,
+    /// The last character the previous change on this path typed, and the
+    /// index just after it, when the document counts code points (its
+    /// default): a keystroke right after it lands exactly there, as nothing
+    /// else has changed since (same heads) and nobody else can have
+    /// inserted after a character that is not yet theirs.
+    end: Option<(OpId, usize)>,
 }
 
 /// A change found to be a run of characters typed into one node's text, and
@@ -92,6 +98,10 @@ pub(super) struct Typing {
     place: Place,
     cursor: Cursor,
     text: String,
+    /// Where the run lands, when known without a cursor (see `Place::end`).
+    index: Option<usize>,
+    /// The run's last operation.
+    last: Option<OpId>,
 }
 
 /// Whether `change` qualifies (see the module docs) *and* its sender may
@@ -138,8 +148,13 @@ pub(super) fn plan(
     if !ctx.checker.check(Action::Write, &id, ctx.now) {
         return None;
     }
+    let index = match (&place.end, &first.key) {
+        (Some((last, end)), Key::Seq(ElementId::Id(after))) if after == last => Some(*end),
+        _ => None,
+    };
     let cursor = Cursor::try_from(format!("{}@{}", change.start_op(), change.actor_id())).ok()?;
-    Some(Typing { kind, place, cursor, text })
+    let last = prev.map(|p| OpId(p, change.actor_id().clone()));
+    Some(Typing { kind, place, cursor, text, index, last })
 }
 
 /// Find where text object `obj` is: visibly `<items>/<id>/text`, or `None`.
@@ -153,7 +168,7 @@ fn find(doc: &Automerge, kind: DocKind, heads: &[ChangeHash], obj: &OpId) -> Opt
     if items != kind.items_key() || field != keys::TEXT {
         return None;
     }
-    Some(Place { heads: heads.to_vec(), kind, obj: obj.clone(), text_obj, node: node.clone() })
+    Some(Place { heads: heads.to_vec(), kind, obj: obj.clone(), text_obj, node: node.clone(), end: None })
 }
 
 impl Typing {
@@ -163,11 +178,17 @@ impl Typing {
     /// by their cursor, the patches are diffed from the heads.
     pub(super) fn applied(self, doc: &Automerge, before: &[ChangeHash]) -> (Vec<DocPatch>, Place) {
         let heads = doc.get_heads();
-        let patches = match doc.get_cursor_position(&self.place.text_obj, &self.cursor, None) {
-            Ok(index) => vec![DocPatch::TextSpliced { node: self.place.node.clone(), index, text: self.text }],
-            Err(_) => crate::doc::patch_translate(self.kind, &doc.diff(before, &heads)),
+        let index = self.index.or_else(|| doc.get_cursor_position(&self.place.text_obj, &self.cursor, None).ok());
+        let Some(index) = index else {
+            let patches = crate::doc::patch_translate(self.kind, &doc.diff(before, &heads));
+            return (patches, Place { heads, end: None, ..self.place });
         };
-        (patches, Place { heads, ..self.place })
+        let end = match (doc.text_encoding(), self.last) {
+            (automerge::TextEncoding::UnicodeCodePoint, Some(last)) => Some((last, index + self.text.chars().count())),
+            _ => None,
+        };
+        let patches = vec![DocPatch::TextSpliced { node: self.place.node.clone(), index, text: self.text }];
+        (patches, Place { heads, end, ..self.place })
     }
 }
 
@@ -292,6 +313,25 @@ mod tests {
         let (verdicts, typed) = both(["wendy", "wendy"], &edits);
         assert!(verdicts.iter().all(Verdict::all_accepted));
         assert_eq!(typed, 4, "every keystroke went through the fast path");
+    }
+
+    #[test]
+    fn consecutive_keystrokes_land_where_the_general_path_says() {
+        // Client 0 types at the end of `s` (each keystroke after the one
+        // before, the index carried over), client 1 types in the middle.
+        let mut edits = Vec::new();
+        for ch in ["h", "é", "l", "😀", "o", "!"] {
+            edits.push((0, 0, 100, Ed::Type(ch)));
+        }
+        edits.push((1, 0, 50, Ed::Type("x")));
+        edits.push((1, 0, 50, Ed::Type("y")));
+        let (verdicts, typed) = both(["wendy", "wendy"], &edits);
+        assert!(verdicts.iter().all(Verdict::all_accepted));
+        assert_eq!(typed, 8);
+        // and alone, so every keystroke continues the previous one
+        let (verdicts, typed) = both(["wendy", "wendy"], &edits[..6]);
+        assert!(verdicts.iter().all(Verdict::all_accepted));
+        assert_eq!(typed, 6);
     }
 
     #[test]
