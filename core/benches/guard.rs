@@ -17,7 +17,7 @@ use automerge::{Automerge, Change, ObjType, ROOT, ReadDoc};
 use criterion::{BatchSize, Criterion, criterion_group};
 use folio_core::access::{Engine, Grant, Level, Node, NodeKind, Principal, Subject};
 use folio_core::doc::{PageDoc, actor};
-use folio_core::guard::{Sender, guard};
+use folio_core::guard::{GuardCache, Sender, guard, guard_cached};
 use folio_core::time::Timestamp;
 
 const NOW: Timestamp = Timestamp(1_000);
@@ -57,6 +57,7 @@ fn typed_changes(base: &Automerge, edit: impl FnOnce(&mut PageDoc)) -> Vec<Chang
     c.changes_since(&heads)
 }
 
+#[inline(never)]
 fn apply_each(doc: &mut Automerge, changes: &[Change]) {
     for c in changes {
         doc.apply_changes([c.clone()]).unwrap();
@@ -72,7 +73,21 @@ fn apply_each_logging(doc: &mut Automerge, changes: &[Change]) {
     }
 }
 
+/// Each change guarded on its own, as it would arrive from a typing browser,
+/// with one [`GuardCache`] for the document as the server's document actor
+/// keeps it.
+#[inline(never)]
 fn guard_each(doc: &mut Automerge, changes: &[Change], engine: &Engine, who: &Principal) {
+    let mut cache = GuardCache::default();
+    for c in changes {
+        let v = guard_cached(&mut cache, doc, vec![c.clone()], Sender { principal: who, profile: None }, engine, NOW);
+        assert!(v.all_accepted(), "{v:?}");
+    }
+}
+
+/// The same through [`guard`], which starts from an empty cache every call.
+#[inline(never)]
+fn guard_each_uncached(doc: &mut Automerge, changes: &[Change], engine: &Engine, who: &Principal) {
     for c in changes {
         let v = guard(doc, vec![c.clone()], Sender { principal: who, profile: None }, engine, NOW);
         assert!(v.all_accepted(), "{v:?}");
@@ -95,6 +110,9 @@ fn keystrokes(c: &mut Criterion) {
     });
     g.bench_function("guard_and_apply", |b| {
         b.iter_batched(|| base.clone(), |mut d| guard_each(&mut d, &changes, &engine, &who), BatchSize::LargeInput)
+    });
+    g.bench_function("guard_and_apply_uncached", |b| {
+        b.iter_batched(|| base.clone(), |mut d| guard_each_uncached(&mut d, &changes, &engine, &who), BatchSize::LargeInput)
     });
     g.finish();
 }
@@ -178,8 +196,15 @@ fn trace() {
             .unwrap();
     }
     // the change clearing the starting text, then the trace
-    let changes = client.get_changes(&base.get_heads());
+    let mut changes = client.get_changes(&base.get_heads());
     assert_eq!(client.text(&text).unwrap(), trace.end_content);
+    // FOLIO_TRACE_LIMIT=n replays only the first n changes (a quick look;
+    // the final text is then compared with plain apply's, not endContent).
+    let limit: Option<usize> = std::env::var("FOLIO_TRACE_LIMIT").ok().and_then(|r| r.parse().ok());
+    if let Some(n) = limit {
+        changes.truncate(n);
+    }
+    let mut applied_text = String::new();
 
     let mut best_apply = Duration::MAX;
     let mut best_guard = Duration::MAX;
@@ -192,7 +217,7 @@ fn trace() {
         let t = Instant::now();
         apply_each(&mut d, &changes);
         best_apply = best_apply.min(t.elapsed());
-        black_box(&d);
+        applied_text = PageDoc::from_automerge(d).unwrap().text("s0").unwrap();
 
         let mut d = base.clone();
         let t = Instant::now();
@@ -202,7 +227,11 @@ fn trace() {
     }
     let d = final_doc.unwrap();
     let page = PageDoc::from_automerge(d.clone()).unwrap();
-    assert_eq!(page.text("s0").unwrap(), trace.end_content, "the replayed text equals the trace's endContent");
+    let guarded_text = page.text("s0").unwrap();
+    assert_eq!(guarded_text, applied_text, "guard + apply ends with the text plain apply ends with");
+    if limit.is_none() {
+        assert_eq!(guarded_text, trace.end_content, "the replayed text equals the trace's endContent");
+    }
     let saved = d.save();
     drop(page);
     drop(d);
@@ -211,7 +240,8 @@ fn trace() {
     let after = rss_bytes();
     black_box(&loaded);
     println!(
-        "c_trace: {} edits in {} changes; apply {:.3} s, guard+apply {:.3} s, ratio {:.2}; saved size {} bytes; resident memory of the loaded document ≈ {}",
+        "c_trace{}: {} edits in {} changes; apply {:.3} s, guard+apply {:.3} s, ratio {:.2}; saved size {} bytes; resident memory of the loaded document ≈ {}",
+        limit.map(|n| format!(" (first {n} changes only)")).unwrap_or_default(),
         edits.len(),
         changes.len(),
         best_apply.as_secs_f64(),
@@ -225,7 +255,65 @@ fn trace() {
     );
 }
 
+type Run = fn(&mut Automerge, &[Change], &Engine, &Principal);
+
+/// `FOLIO_GUARD_ONCE=apply|guard|guard_uncached|paste_apply|paste_guard`: run one case once and
+/// exit, for counting instructions (`valgrind --tool=callgrind
+/// --toggle-collect='*apply_each*' --toggle-collect='*guard_each*'`), which is
+/// steadier than wall time on a shared machine. `FOLIO_GUARD_ONCE=ratio`
+/// times (a) and (b) in interleaved rounds (`FOLIO_GUARD_ROUNDS`, default 40).
+fn once(which: &str) {
+    let base = page(50);
+    let engine = engine(50);
+    let who = wendy();
+    let keys = typed_changes(&base, |p| {
+        for (i, ch) in "The quick brown fox jumps over the lazy dog. ".chars().cycle().take(200).enumerate() {
+            p.splice_text("s25", i, 0, &ch.to_string()).unwrap();
+        }
+    });
+    let text: String = "lorem ipsum dolor sit amet ".chars().cycle().take(1000).collect();
+    let paste = typed_changes(&base, |p| drop(p.splice_text("s10", 5, 0, &text).unwrap()));
+    let mut d = base.clone();
+    match which {
+        "apply" => apply_each(&mut d, &keys),
+        "guard" => guard_each(&mut d, &keys, &engine, &who),
+        "paste_apply" => apply_each(&mut d, &paste),
+        "paste_guard" => guard_each(&mut d, &paste, &engine, &who),
+        "guard_uncached" => guard_each_uncached(&mut d, &keys, &engine, &who),
+        "ratio" => {
+            // Interleaved rounds, so both sides see the same machine load.
+            let rounds: usize = std::env::var("FOLIO_GUARD_ROUNDS").ok().and_then(|r| r.parse().ok()).unwrap_or(40);
+            for (name, changes) in [("a", &keys), ("b", &paste)] {
+                let mut times: [Vec<Duration>; 3] = Default::default();
+                for _ in 0..rounds {
+                    let runs: [Run; 3] = [|d, c, _, _| apply_each(d, c), guard_each, guard_each_uncached];
+                    for (t, run) in times.iter_mut().zip(runs) {
+                        let mut d = base.clone();
+                        let start = Instant::now();
+                        run(&mut d, changes, &engine, &who);
+                        t.push(start.elapsed());
+                    }
+                }
+                let [a, g, u] = times.map(|mut t| {
+                    t.sort();
+                    (t[rounds / 2].as_secs_f64() * 1e3, t[0].as_secs_f64() * 1e3)
+                });
+                println!(
+                    "{name}: apply median {:.3} ms (min {:.3}); guard_cached median {:.3} ms (min {:.3}), ratio {:.2} (of minima {:.2}); guard median {:.3} ms (min {:.3}), ratio {:.2} (of minima {:.2})",
+                    a.0, a.1, g.0, g.1, g.0 / a.0, g.1 / a.1, u.0, u.1, u.0 / a.0, u.1 / a.1
+                );
+            }
+        }
+        other => panic!("FOLIO_GUARD_ONCE={other}: expected apply, guard, guard_uncached, paste_apply, paste_guard or ratio"),
+    }
+    black_box(&d);
+}
+
 fn main() {
+    if let Ok(which) = std::env::var("FOLIO_GUARD_ONCE") {
+        once(&which);
+        return;
+    }
     trace();
     benches();
     Criterion::default().configure_from_args().final_summary();

@@ -55,6 +55,21 @@
 //! deleted object. A concurrent write that loses a conflict shows up as a
 //! `Conflict` patch and is judged like the write it is.
 //!
+//! # Typing
+//!
+//! Most changes are keystrokes, and for those Automerge's patches cost more
+//! than the check itself (each patch's path from the root is rebuilt by
+//! listing the maps above it, the whole `nodes` map of a page included). A
+//! change that only inserts one run of characters into a visible node's
+//! `text` is therefore judged from its operations (the `typing` module's docs
+//! say why that asks exactly what the patches would, and the tests compare
+//! both on random edits): the same `Write` check, before the change is
+//! applied; a refusal always goes the general way, for its reasons and
+//! refused text. [`guard_cached`] also keeps, in a [`GuardCache`], where the
+//! text being typed into is, valid while the document's heads are the ones
+//! it was found at, so a typing session pays for that lookup once. `guard`
+//! is `guard_cached` with a fresh cache.
+//!
 //! # What the client gets back
 //!
 //! The [`Verdict`] lists each new change as accepted or rejected with
@@ -65,6 +80,7 @@
 
 mod refused;
 mod rules;
+mod typing;
 
 use std::collections::{HashMap, HashSet};
 
@@ -246,6 +262,44 @@ pub enum GuardError {
 /// `doc` must be the authoritative document (possibly empty, when the first
 /// change creates it); `engine` holds the current tree and grants.
 pub fn guard(doc: &mut Automerge, incoming: Vec<Change>, sender: Sender<'_>, engine: &Engine, now: Timestamp) -> Verdict {
+    guard_cached(&mut GuardCache::default(), doc, incoming, sender, engine, now)
+}
+
+/// What [`guard_cached`] remembers between calls on one document: where the
+/// text being typed into is, as found at the document's current heads (see
+/// the module docs, "Typing"). It holds no decision — every change is still
+/// checked with the engine at its `now` — and it is trusted only while the
+/// document's heads are exactly the ones it was found at, so using it with
+/// another document, or after other changes, only costs a lookup.
+#[derive(Debug, Clone, Default)]
+pub struct GuardCache {
+    place: Option<typing::Place>,
+}
+
+/// [`guard`], remembering in `cache` what makes the next keystroke on the
+/// same document cheaper to judge. Same verdicts as [`guard`].
+pub fn guard_cached(
+    cache: &mut GuardCache,
+    doc: &mut Automerge,
+    incoming: Vec<Change>,
+    sender: Sender<'_>,
+    engine: &Engine,
+    now: Timestamp,
+) -> Verdict {
+    run(cache, doc, incoming, sender, engine, now, true)
+}
+
+/// The guard; `typing` off judges every change from its patches (the tests
+/// compare both ways).
+fn run(
+    cache: &mut GuardCache,
+    doc: &mut Automerge,
+    incoming: Vec<Change>,
+    sender: Sender<'_>,
+    engine: &Engine,
+    now: Timestamp,
+    typing: bool,
+) -> Verdict {
     let key = principal_key(sender.principal);
     let checker = engine.checker(sender.principal);
     let ctx = rules::Ctx { engine, checker: &checker, sender, key: &key, now };
@@ -259,6 +313,12 @@ pub fn guard(doc: &mut Automerge, incoming: Vec<Change>, sender: Sender<'_>, eng
     let ordered = causal_order(fresh);
     let batch: HashSet<ChangeHash> = ordered.iter().map(|c| c.hash()).collect();
 
+    // The document's kind, read once and again only after a change that may
+    // have set it (the first, creating one); rollbacks restore the old state.
+    let mut kind = match &cache.place {
+        Some(p) if p.heads == doc.get_heads() => Some(p.kind),
+        _ => schema::kind_of(doc),
+    };
     let mut verdicts = Vec::with_capacity(ordered.len());
     let mut rejected: HashSet<ChangeHash> = HashSet::new();
     for change in ordered {
@@ -299,25 +359,43 @@ pub fn guard(doc: &mut Automerge, incoming: Vec<Change>, sender: Sender<'_>, eng
             verdicts.push(reject(vec![r], doc, &change));
             continue;
         }
-        // 3-5. apply and judge the effect
+        // 3-5. apply and judge the effect: typing on the fast path when it
+        // qualifies and is permitted (see `typing`), otherwise from patches.
         let before = doc.get_heads();
-        let kind_before = schema::kind_of(doc);
-        let mut log = PatchLog::active();
-        let applied = doc.apply_changes_log_patches([change.clone()], &mut log);
-        let outcome = match applied {
-            Err(e) => Err((
-                vec![Reason { kind: ReasonKind::Malformed, node: None, message: format!("automerge could not apply it: {e}") }],
-                Vec::new(),
-            )),
-            Ok(()) => {
-                let patches = doc.make_patches(&mut log);
-                rules::judge(&ctx, doc, &before, kind_before, &patches)
+        let typed = if typing { typing::plan(&ctx, doc, kind, &before, cache.place.as_ref(), &change) } else { None };
+        let outcome = match typed {
+            Some(typing) => match doc.apply_changes([change.clone()]) {
+                Err(e) => Err(malformed(&e)),
+                Ok(()) => {
+                    let (patches, place) = typing.applied(doc, &before);
+                    cache.place = Some(place);
+                    Ok(patches)
+                }
+            },
+            None => {
+                // Whatever happens next (a write to a map, a rollback that
+                // rebuilds the document), forget the place.
+                cache.place = None;
+                let mut log = PatchLog::active();
+                match doc.apply_changes_log_patches([change.clone()], &mut log) {
+                    Err(e) => Err(malformed(&e)),
+                    Ok(()) => {
+                        let patches = doc.make_patches(&mut log);
+                        let judged = rules::judge(&ctx, doc, &before, kind, &patches);
+                        if judged.is_ok() {
+                            // The change may have created the document.
+                            kind = schema::kind_of(doc);
+                        }
+                        judged
+                    }
+                }
             }
         };
         match outcome {
             Ok(patches) => verdicts.push(ChangeVerdict { hash, outcome: Outcome::Accepted { patches } }),
             Err((reasons, mut refused_text)) => {
                 rejected.insert(hash);
+                cache.place = None;
                 rollback(doc, &hash);
                 if refused_text.is_empty() {
                     refused_text = refused::text_of(doc, &change);
@@ -327,6 +405,11 @@ pub fn guard(doc: &mut Automerge, incoming: Vec<Change>, sender: Sender<'_>, eng
         }
     }
     Verdict { changes: verdicts, heads: doc.get_heads() }
+}
+
+fn malformed(e: &automerge::AutomergeError) -> (Vec<Reason>, Vec<RefusedText>) {
+    let r = Reason { kind: ReasonKind::Malformed, node: None, message: format!("automerge could not apply it: {e}") };
+    (vec![r], Vec::new())
 }
 
 /// Judge raw bytes — a saved document, a V2 sync message's document chunk, or
