@@ -87,6 +87,10 @@ pub(super) struct DocActor {
     /// Peers whose sync state changed outside a batch (joined, mode
     /// switched): asked at the next broadcast whatever it carries.
     stale: HashSet<ConnId>,
+    /// Where the text being typed into is, between keystrokes (see
+    /// `folio_core::guard::guard_cached`; trusted only at the heads it was
+    /// found at, so it never outlives a change of the document).
+    guard_cache: guard::GuardCache,
 }
 
 /// Loads a document from storage.
@@ -106,7 +110,7 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
 
 impl DocActor {
     pub(super) fn new(state: AppState, record: DocumentRecord, wire: WireId, doc: Automerge, uncompacted: Vec<ChangeHash>) -> Self {
-        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads: Vec::new(), stale: HashSet::new() }
+        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads: Vec::new(), stale: HashSet::new(), guard_cache: guard::GuardCache::default() }
     }
 
     /// Runs until idle for `idle` with no peers, or until storage fails.
@@ -376,7 +380,8 @@ impl DocActor {
                 }
                 Some(v)
             } else {
-                Some(policy.read(|e| guard::guard(&mut self.doc, changes.clone(), sender, e, now)))
+                let cache = &mut self.guard_cache;
+                Some(policy.read(|e| guard::guard_cached(cache, &mut self.doc, changes.clone(), sender, e, now)))
             }
         };
         // Refused: everything the guard refused, and everything it never
