@@ -16,6 +16,7 @@ use folio_tests::TestServer;
 use folio_tests::sync::{Account, SyncClient, account, create_portfolio};
 use serde_json::{Value, json};
 
+#[derive(Clone)]
 struct Registered {
     id: WireId,
     thread: String,
@@ -197,6 +198,21 @@ async fn a_teachers_feedback_document_is_registered_created_over_sync_and_read_b
             .await
             .contains(&reg.id.to_string())
     );
+
+    // The owner's feedback names their role as the server knows it, and the
+    // guard holds a new document to exactly that.
+    let own = registered(&server, &olga, &p, None).await;
+    assert_eq!(own.author.role.as_deref(), Some("owner"));
+    assert_eq!(own.author.organisation, None);
+    let mut forged = own.clone();
+    forged.author.role = Some("assessor".into());
+    write(&mut o, &olga, &p, &forged, &forged.opener, "I grade this").await;
+    o.drain(Duration::from_millis(300)).await;
+    assert!(o.rejected(&own.id), "a role the server does not know is refused: {:?}", o.events);
+    let mut o2 = SyncClient::with_cookie(&server, &olga).await;
+    write(&mut o2, &olga, &p, &own, &own.opener, "Thanks").await;
+    o2.drain(Duration::from_millis(300)).await;
+    assert!(!o2.unavailable(&own.id) && !o2.rejected(&own.id), "{:?}", o2.events);
     server.stop().await;
 }
 

@@ -273,7 +273,7 @@ pub async fn feedback(
         return Err(ApiError::not_found());
     }
     let key = principal_key(&principal);
-    let author = folio_core::doc::Author { principal: key.clone(), name: auth.user.display_name.clone(), role: None, organisation: None };
+    let author = crate::routes::orgs::author_profile(&state, auth.user.id, &auth.user.display_name, key.clone(), &portfolio).await?;
     let thread = match body.thread {
         Some(t) => t,
         None => {

@@ -43,7 +43,8 @@ use crate::admin::web::Admin;
 use crate::auth::Authenticated;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::storage::{DocumentId, DocumentRole, OrgId, UserId};
+use crate::storage::{DocumentId, DocumentRole, Invitation, OrgId, StorageError, UserId};
+use folio_core::doc::Author;
 use crate::logo;
 use crate::sync::may_read;
 
@@ -75,6 +76,44 @@ pub struct AuthorView {
 
 fn logo_path(portfolio: &DocumentId, org: OrgId) -> String {
     format!("/api/portfolios/{}/orgs/{}/logo", portfolio.as_str(), org.0)
+}
+
+/// Where `user` stands in a portfolio, as the server knows it: their role
+/// (`owner`, else the role of their latest invitation, else their portfolio
+/// role) and that invitation, which names an external's organisation.
+/// `invitations` are the portfolio's (newest first, as storage lists them).
+async fn standing<'i>(
+    state: &AppState,
+    portfolio: &DocumentId,
+    user: UserId,
+    owner: Option<UserId>,
+    invitations: &'i [Invitation],
+) -> Result<(Option<String>, Option<&'i Invitation>), StorageError> {
+    let invitation = invitations.iter().filter(|i| i.user == user).max_by_key(|i| (i.revoked_at.is_none(), i.created_at));
+    let role = if owner == Some(user) {
+        Some("owner".to_owned())
+    } else if let Some(inv) = invitation {
+        Some(inv.role.as_str().to_owned())
+    } else {
+        state.storage().roles_of_user(user).await?.into_iter().find(|r| r.portfolio == *portfolio).map(|r| r.role.as_str().to_owned())
+    };
+    Ok((role, invitation))
+}
+
+/// The author a feedback document of `user` in `portfolio` must name: the
+/// principal key, the display name, and their role and organisation (name) as
+/// the server knows them. The registration answers it (`POST
+/// …/feedback-threads`) and the sync connection hands the same to the guard,
+/// which refuses a new feedback document naming anything else.
+pub(crate) async fn author_profile(state: &AppState, user: UserId, name: &str, key: String, portfolio: &DocumentId) -> Result<Author, StorageError> {
+    let owner = state.storage().portfolio(portfolio).await?.map(|p| p.owner);
+    let invitations = state.storage().portfolio_invitations(portfolio).await?;
+    let (role, invitation) = standing(state, portfolio, user, owner, &invitations).await?;
+    let organisation = match invitation.and_then(|i| i.org) {
+        Some(org) => state.storage().org_by_id(org).await?.map(|o| o.name),
+        None => None,
+    };
+    Ok(Author { principal: key, name: name.to_owned(), role, organisation })
 }
 
 /// The authors of the feedback documents `principal` may read in `portfolio`,
@@ -110,18 +149,7 @@ async fn readable_authors(state: &AppState, user: UserId, portfolio: &DocumentId
     for key in keys {
         let Some(id) = key.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) else { continue };
         let Some(account) = state.storage().user(UserId(id)).await? else { continue };
-        // The latest invitation of this person to this portfolio says their role and organisation.
-        let invitation = invitations
-            .iter()
-            .filter(|i| i.user.0 == id)
-            .max_by_key(|i| (i.revoked_at.is_none(), i.created_at));
-        let role = if owner.is_some_and(|o| o.0 == id) {
-            Some("owner".to_owned())
-        } else if let Some(inv) = invitation {
-            Some(inv.role.as_str().to_owned())
-        } else {
-            state.storage().roles_of_user(UserId(id)).await?.into_iter().find(|r| r.portfolio == *portfolio).map(|r| r.role.as_str().to_owned())
-        };
+        let (role, invitation) = standing(state, portfolio, UserId(id), owner, &invitations).await?;
         let organisation = match invitation.and_then(|i| i.org) {
             None => None,
             Some(org) => {

@@ -140,10 +140,25 @@ pub async fn run_connection(mut socket: WebSocket, state: AppState, auth: Auth, 
 }
 
 impl Conn {
-    fn profile(&self) -> Option<Author> {
-        match &self.auth {
-            Auth::User { name, .. } => Some(Author { principal: principal_key(&self.principal), name: name.clone(), role: None, organisation: None }),
-            Auth::Token(_) => None,
+    /// Who the guard holds this connection's person to be in the document's
+    /// portfolio: name, role and organisation as the server knows them (the
+    /// same answer as the feedback registration's, see
+    /// `routes::orgs::author_profile`). Only a feedback document's creation
+    /// asks for it, so other documents skip the lookups. Tokens write no
+    /// feedback: `None`.
+    async fn profile_for(&self, record: &DocumentRecord) -> Option<Author> {
+        let Auth::User { id, name } = &self.auth else { return None };
+        let key = principal_key(&self.principal);
+        if !matches!(record.role, crate::storage::DocumentRole::Feedback { .. }) {
+            return Some(Author { principal: key, name: name.clone(), role: None, organisation: None });
+        }
+        match crate::routes::orgs::author_profile(&self.state, *id, name, key, &record.portfolio).await {
+            Ok(author) => Some(author),
+            Err(e) => {
+                // Without it a new feedback document is refused (authorship), never wrongly accepted.
+                tracing::warn!(error = %e, "cannot look up the author's role and organisation");
+                None
+            }
         }
     }
 
@@ -208,7 +223,8 @@ impl Conn {
             }
         };
         let first_of_portfolio = !self.open.values().any(|d| d.record.portfolio == record.portfolio);
-        let info = PeerInfo { conn: self.id, principal: self.principal.clone(), profile: self.profile(), mode: sync_mode, out: self.out.clone() };
+        let profile = self.profile_for(&record).await;
+        let info = PeerInfo { conn: self.id, principal: self.principal.clone(), profile, mode: sync_mode, out: self.out.clone() };
         if handle.send(DocCmd::Open(info)).await.is_err() || handle.send(DocCmd::Sync { conn: self.id, data }).await.is_err() {
             return self.unavailable(document);
         }
