@@ -271,8 +271,21 @@ test('a read-only visitor is offered no outline or page controls', { timeout: 60
   assert.equal(controls, 0);
   assert.equal(await rita.page.getAttribute('.node-section .rich', 'contenteditable'), null);
   assert.equal(await rita.page.getAttribute('.node-section .rich', 'aria-readonly'), 'true');
+  assert.equal(await rita.page.locator('#open-share, #open-access, #open-view-as').count(), 0, 'a reader manages nothing');
   await screenshot(rita.page, 'app-editor-read-only');
   await rita.ctx.close();
+
+  // Someone with Manage on the portfolio (not its owner) is offered sharing,
+  // access management and "view as", and the access screen answers them.
+  const mo = await person('Mo Manager');
+  await grant(a, id, [mo.id], 'manage');
+  await mo.page.goto(`${server.url}/${pageUrl(id, pageNode)}`);
+  await mo.page.waitForSelector('#open-access');
+  assert.equal(await mo.page.locator('#open-share').count(), 1);
+  assert.equal(await mo.page.locator('#open-view-as').count(), 1);
+  await mo.page.click('#open-access');
+  await mo.page.waitForSelector('table.grants td:has-text("Rita Reader")');
+  await mo.ctx.close();
 
   // Someone who may read only the collection sees it (titled from the policy
   // snapshot) and its page, not the portfolio document.

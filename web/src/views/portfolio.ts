@@ -46,13 +46,23 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
   const collectionDocs = new Map(docs.filter((d) => roleName(d) === 'collection').map((d) => [d.node, d.url] as [string, string]));
   const pageDocs = new Map(docs.filter((d) => roleName(d) === 'page').map((d) => [d.node, d.url] as [string, string]));
 
+  // Sharing, access management and "view as" are for whoever manages the
+  // portfolio: its owner, or anyone the engine gives Manage on the root
+  // (asked again at every policy push; the server decides each request).
   const actions = h('div', { class: 'actions' });
-  if (owner) {
+  let managing: boolean | null = null;
+  const drawActions = () => {
+    const manages = owner || (live.hasPolicy(route.id) && live.engine(route.id).can('manage', route.id, Date.now()));
+    if (manages === managing) return;
+    managing = manages;
+    actions.replaceChildren();
+    if (!manages) return;
     actions.append(
       h('a', { class: 'button', href: href({ name: 'share', id: route.id, node: route.node }), id: 'open-share' }, t('share')),
       h('a', { class: 'button', href: href({ name: 'access', id: route.id }), id: 'open-access' }, t('manageAccess')),
       h('a', { class: 'button', href: href({ name: 'viewAs', id: route.id }), id: 'open-view-as' }, t('va_title')));
-  }
+  };
+  drawActions();
   const connection = h('p', { class: `live-status live-${live.status}`, role: 'status', id: 'live-status' }, statusText(ctx, live.status));
   const status = h('p', { role: 'alert', class: 'error', id: 'access-status' });
   const notices = h('div', { class: 'notices', id: 'outline-notices' });
@@ -94,6 +104,7 @@ export async function portfolioView(ctx: Ctx, route: Route): Promise<HTMLElement
     if (ended) return;
     if (e.type === 'policy') {
       if (live.engine(route.id).visible(Date.now()).length === 0) return end(t('accessLost'));
+      drawActions();
     }
     if ((e.type === 'unavailable' || e.type === 'unreadable') && e.docId === portfolioDoc) {
       return end(e.type === 'unreadable' ? `${t('accessLost')} ${e.message}` : t('accessLost'));
