@@ -65,7 +65,7 @@ pub mod typed;
 
 pub use client::{ClientEvent, ClientOutput, ClientRepo, DocStatus};
 pub use codec::{decode, decode_with_limit, encode};
-pub use doc_sync::{DocPeerSync, IncomingSync, SyncMode};
+pub use doc_sync::{DocPeerSync, Fresh, IncomingSync, SyncMode};
 pub use error::{SyncError, WireError};
 pub use holdback::{HoldLimits, HoldOverflow, Holdback};
 pub use ids::{DocumentId, PeerId};

@@ -56,17 +56,15 @@ use super::skeleton;
 use crate::state::AppState;
 use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outcome as AuditOutcome, Snapshot, StoredChange};
 
+
 /// Compact after this many stored changes.
 const COMPACT_EVERY: usize = 500;
 
-/// Most sync messages judged and committed together. Large because the
-/// broadcast that ends a batch dominates its cost on a busy document (see
-/// `broadcast`): profiling 100 editors on one document showed ~78 % of the
-/// server's CPU in automerge's `generate_sync_message`, which re-encodes the
-/// changes to send from the op set for every peer. Taking everything queued
-/// (up to the document channel's capacity of 1024) in one batch means one
-/// broadcast per batch of edits instead of one per 64 messages, most of
-/// which are peers' head announcements. An idle document still answers at
+/// Most sync messages judged and committed together. Large because each
+/// batch ends with one fsync and one broadcast (see `broadcast`): on a busy
+/// document most queued messages are peers' head announcements, and taking
+/// everything queued (up to the document channel's capacity of 1024) means
+/// one broadcast per batch of edits. An idle document still answers at
 /// once: a batch is only what is already queued.
 const MAX_BATCH: usize = 512;
 
@@ -268,9 +266,9 @@ impl DocActor {
             }
         }
         let refused_peers = std::mem::take(&mut pending.refused_peers);
-        if !self.commit(pending).await {
+        let Some(fresh) = self.commit(pending).await else {
             return false;
-        }
+        };
         // Who may have something new to hear: everyone if the document
         // changed; otherwise only the peers whose sync state this batch
         // touched (see `broadcast`).
@@ -298,7 +296,7 @@ impl DocActor {
         let heads = self.doc.get_heads();
         let changed = heads != self.broadcast_heads;
         self.broadcast_heads = heads;
-        self.broadcast(|conn| changed || touched.contains(&conn));
+        self.broadcast(&fresh, |conn| changed || touched.contains(&conn));
         true
     }
 
@@ -314,12 +312,18 @@ impl DocActor {
     /// (automerge answers once per state, then waits: `in_flight`) — so
     /// when the heads are unchanged only the peers this batch touched are
     /// asked.
-    fn broadcast(&mut self, dirty: impl Fn(ConnId) -> bool) {
+    ///
+    /// The changes this batch committed (`fresh`) are handed over as they
+    /// arrived, encoded once for all peers, rather than rebuilt by automerge
+    /// for each peer; and what a peer lacks is found from its heads, not from
+    /// its bloom filter over the whole history (`DocPeerSync::generate_pushing`).
+    fn broadcast(&mut self, fresh: &[StoredChange], dirty: impl Fn(ConnId) -> bool) {
+        let fresh: folio_core::sync::Fresh<'_> = fresh.iter().map(|c| (c.hash, c.data.as_slice())).collect();
         for p in &mut self.peers {
             if !dirty(p.info.conn) {
                 continue;
             }
-            if let Some(data) = p.sync.generate(&self.doc) {
+            if let Some(data) = p.sync.generate_pushing(&self.doc, &fresh) {
                 let _ = p.info.out.send(ToConn::Sync { document: self.wire, data });
             }
         }
@@ -424,12 +428,20 @@ impl DocActor {
             }
         }
         // Collected for the batch's one transaction (see `commit`).
+        // The accepted changes' bytes as they arrived (asking the document
+        // for them would rebuild each from the op set).
+        let arrived: std::collections::HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), c)).collect();
         for (h, patches) in &accepted {
             pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Accepted, self.record.node.to_string(), action_of(patches), Some(format!("change {h}"))));
             pending.structural |= skeleton::touches_structure(patches);
-            if let Some(c) = self.doc.get_change_by_hash(h) {
-                pending.stored.push(StoredChange { hash: *h, data: c.raw_bytes().to_vec() });
-            }
+            let data = match arrived.get(h) {
+                Some(c) => c.raw_bytes().to_vec(),
+                None => match self.doc.get_change_by_hash(h) {
+                    Some(c) => c.raw_bytes().to_vec(),
+                    None => continue,
+                },
+            };
+            pending.stored.push(StoredChange { hash: *h, data });
         }
         for (h, reasons, node) in &refused {
             let node = node.clone().unwrap_or_else(|| self.record.node.to_string());
@@ -537,9 +549,10 @@ struct Pending {
 
 impl DocActor {
     /// 3.–5.: makes the batch durable, then tells the senders of refused
-    /// changes, counts, and reconciles the tree. `false` if accepted changes
+    /// changes, counts, and reconciles the tree. `None` if accepted changes
     /// could not be stored (the actor must stop: memory is ahead of disk).
-    async fn commit(&mut self, pending: Pending) -> bool {
+    /// Gives back the stored changes, for the broadcast.
+    async fn commit(&mut self, pending: Pending) -> Option<Vec<StoredChange>> {
         let Pending { stored, entries, rejections, refused, structural, .. } = pending;
         // 3. durable before anything is acknowledged or relayed: the accepted
         // changes and the audit rows of every judged change (accepted and
@@ -551,7 +564,7 @@ impl DocActor {
             if let Err(e) = written {
                 if !stored.is_empty() {
                     tracing::error!(document = %self.wire, error = %e, "cannot store accepted changes; unloading the document");
-                    return false;
+                    return None;
                 }
                 tracing::error!(document = %self.wire, error = %e, "cannot write the audit log");
             }
@@ -569,7 +582,7 @@ impl DocActor {
         if structural {
             self.reconcile().await;
         }
-        true
+        Some(stored)
     }
 }
 
