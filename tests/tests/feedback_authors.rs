@@ -185,3 +185,54 @@ async fn setting_a_logo_is_for_administrators_and_takes_only_small_real_images()
     assert_eq!(logo.content_type.as_str(), "image/gif");
     server.stop().await;
 }
+
+async fn delete_logo(server: &TestServer, who: &Account, org: &str) -> u16 {
+    reqwest::Client::new()
+        .delete(server.url(&format!("/api/admin/orgs/{org}/logo")))
+        .header("cookie", &who.cookie)
+        .header("x-csrf-token", &who.csrf)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn administrators_list_organisations_with_their_logos_see_one_and_remove_it() {
+    let server = TestServer::start().await;
+    let root = admin(&server).await;
+    let olga = account(&server, "olga@example.org").await;
+    let org = server.state.storage().create_org("Agency", server.clock.now()).await.unwrap().id.0;
+    let other = server.state.storage().create_org("Bureau", server.clock.now()).await.unwrap().id.0;
+
+    let list: Value = get(&server, &root, "/api/admin/orgs").await.json().await.unwrap();
+    assert_eq!(list, json!([{ "id": org, "name": "Agency", "logo": null }, { "id": other, "name": "Bureau", "logo": null }]));
+    assert_eq!(get(&server, &root, &format!("/api/admin/orgs/{org}/logo")).await.status(), 404);
+
+    assert_eq!(put_logo(&server, &root, &org.to_string(), "image/png", PNG.to_vec()).await.0, 200);
+    let list: Value = get(&server, &root, "/api/admin/orgs").await.json().await.unwrap();
+    let logo = &list[0]["logo"];
+    assert_eq!(logo["content_type"], "image/png");
+    let url = logo["url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("/api/admin/orgs/{org}/logo?v=")), "{url}");
+    assert_eq!(list[1]["logo"], Value::Null);
+    let r = get(&server, &root, url).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PNG);
+
+    // Only administrators: the list, the image and removing it.
+    assert_eq!(get(&server, &olga, "/api/admin/orgs").await.status(), 403);
+    assert_eq!(get(&server, &olga, url).await.status(), 403);
+    assert_eq!(delete_logo(&server, &olga, &org.to_string()).await, 403);
+    assert!(server.state.storage().org_logo(folio_server::storage::OrgId(org)).await.unwrap().is_some());
+
+    assert_eq!(delete_logo(&server, &root, &org.to_string()).await, 204);
+    assert!(server.state.storage().org_logo(folio_server::storage::OrgId(org)).await.unwrap().is_none());
+    assert_eq!(get(&server, &root, url).await.status(), 404);
+    assert_eq!(delete_logo(&server, &root, &org.to_string()).await, 204, "removing twice is fine");
+    assert_eq!(delete_logo(&server, &root, "999").await, 404);
+    server.stop().await;
+}

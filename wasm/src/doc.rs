@@ -35,6 +35,11 @@ pub(crate) fn session(bytes: &[u8]) -> Result<[u8; 16], JsValue> {
         .map_err(|_| failure("session", format!("the session must be 16 random bytes, got {}; use crypto.getRandomValues(new Uint8Array(16))", bytes.len())))
 }
 
+/// A text length as a JS number (texts are far below 2^32 code points).
+pub(crate) fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// The actor id (hex) a principal edits under in a session: the principal's
 /// tag followed by the 16 session bytes. The server refuses changes made under
 /// any other principal's actor. Returns `Answer<string>`.
@@ -160,6 +165,14 @@ impl FolioDoc {
     #[wasm_bindgen(js_name = readNode, unchecked_return_type = "NodeView | undefined")]
     pub fn read_node(&self, id: &str) -> JsValue {
         self.doc.read_node(id).map_or(JsValue::UNDEFINED, |n| to_js(&n))
+    }
+
+    /// The length of a page node's text in the units of every text position
+    /// (code points, a block marker counting as one), or `undefined` for an
+    /// unknown node, a node without text, or another kind of document.
+    #[wasm_bindgen(js_name = textLength)]
+    pub fn text_length(&self, id: &str) -> Option<u32> {
+        self.doc.text_length(id).map(len32)
     }
 
     /// Applies one edit as one change. Returns `Answer<DocPatch[]>`; listeners

@@ -10,7 +10,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::answer::{Answer, from_js, to_js};
-use crate::doc::{Bytes, failure, session};
+use crate::doc::{Bytes, failure, len32, session};
 
 fn doc_id(text: &str) -> Result<DocumentId, JsValue> {
     folio_core::doc::DocumentId::parse(text)
@@ -229,6 +229,15 @@ impl SyncClient {
     #[wasm_bindgen(js_name = readNode, unchecked_return_type = "NodeView | undefined")]
     pub fn read_node(&self, #[wasm_bindgen(unchecked_param_type = "DocId")] doc: &str, node: &str) -> JsValue {
         doc_id(doc).ok().and_then(|id| self.inner.read_node(&id, node)).map_or(JsValue::UNDEFINED, |v| to_js(&v))
+    }
+
+    /// The length of a page node's text in the units of every text position
+    /// (`splice_text`, `format`, `set_block`, patches): Unicode code points, a
+    /// block marker counting as one. `undefined` for an unknown document or
+    /// node, or a node without text.
+    #[wasm_bindgen(js_name = textLength)]
+    pub fn text_length(&self, #[wasm_bindgen(unchecked_param_type = "DocId")] doc: &str, node: &str) -> Option<u32> {
+        doc_id(doc).ok().and_then(|id| self.inner.text_length(&id, node)).map(len32)
     }
 
     /// `"requesting"`, `"ready"`, `"unavailable"`, or `undefined` if not held.

@@ -8,9 +8,8 @@
 // and logo.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import zlib from 'node:zlib';
 import { launchBrowser, screenshot, startServer } from './harness.mjs';
-import { admin, createPortfolio, externalSignIn, openApp, signIn } from './app-helpers.mjs';
+import { admin, createPortfolio, externalSignIn, logoPng, openApp, signIn } from './app-helpers.mjs';
 import { startSmtpSink } from './smtp-sink.mjs';
 
 const PASSWORD = 'correct horse battery staple';
@@ -32,34 +31,6 @@ after(async () => {
   await server?.stop();
   await sink?.close();
 });
-
-function crc32(bytes) {
-  let c = ~0;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
-/** A 32×32 PNG in one colour (a stand-in organisation logo). */
-function logoPng([r, g, b]) {
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(32, 0);
-  ihdr.writeUInt32BE(32, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array.from({ length: 32 }, () => [r, g, b]).flat())]);
-  const raw = Buffer.concat(Array.from({ length: 32 }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** Calls the API from a signed-in page (with its CSRF token). */
 async function apiFrom(page, method, path, body, contentType = 'application/json') {

@@ -109,6 +109,8 @@ export const paths = {
   tokens: '/api/admin/tokens',
   rotateToken: (id: string) => `/api/admin/tokens/${p(id)}/rotate`,
   token: (id: string) => `/api/admin/tokens/${p(id)}`,
+  adminOrgs: '/api/admin/orgs',
+  orgLogo: (org: number) => `/api/admin/orgs/${org}/logo`,
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
 };
@@ -140,18 +142,37 @@ export interface TokenView {
 }
 /** A token and its secret, shown once. */
 export interface CreatedToken { token: TokenView; secret: string }
+/** `GET /api/admin/orgs`: every organisation with its current logo (administrators). */
+export interface AdminOrg {
+  id: number; name: string;
+  logo: { url: string; content_type: string; updated_at: number } | null;
+}
+/** `PUT /api/admin/orgs/{org}/logo`. */
+export interface LogoSet { org: number; name: string; content_type: string; size: number }
+
 /** Uploads a file as the request body (`POST …/nodes/{n}/files`); answers its content hash. */
 export async function uploadFile(path: string, file: File): Promise<{ hash: string; size: number; content_type: string }> {
+  return sendFile('POST', path, file);
+}
+
+/** Sends a file as the request body, typed as the browser knows it. */
+export async function sendFile<T>(method: 'POST' | 'PUT', path: string, file: File): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' };
   if (csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(path, { method: 'POST', headers, credentials: 'same-origin', body: file });
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: file });
   const text = await res.text();
-  const data = text ? JSON.parse(text) : undefined;
+  let data: { error?: { code?: string; message?: string; field?: string } } | undefined;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = undefined; // not JSON (a proxy's page): the status says what happened
+  }
   if (!res.ok) {
     const e = data?.error ?? {};
-    throw new ApiError(res.status, e.code ?? 'http_error', e.message ?? `${res.status} ${res.statusText}`, e.field ?? null);
+    const code = e.code ?? (res.status === 413 ? 'too_large' : 'http_error');
+    throw new ApiError(res.status, code, e.message ?? `${res.status} ${res.statusText}`, e.field ?? null);
   }
-  return data;
+  return data as unknown as T;
 }
 
 export const filePaths = {

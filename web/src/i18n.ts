@@ -408,6 +408,25 @@ const en = {
   mailSent: 'sent',
   mailFailing: 'not delivered yet',
   mailQueued: 'waiting',
+  // Organisation logos, for administrators (views/orgs.ts).
+  orgLogos: 'Organisation logos',
+  orgLogosHelp: 'A logo is shown next to feedback from external reviewers of that organisation. Use a small PNG, JPEG, GIF or WebP image.',
+  orgsEmpty: 'There are no organisations yet. Create one with “folio admin org create”.',
+  logoOf: 'Logo of',
+  logoSetOn: 'set on',
+  noLogo: 'No logo yet.',
+  chooseLogo: 'Image file for the logo',
+  logoRules: 'PNG, JPEG, GIF or WebP, at most 256 KB. SVG is not accepted.',
+  uploadLogo: 'Upload logo',
+  replaceLogo: 'Replace logo',
+  removeLogo: 'Remove logo',
+  confirmRemoveLogo: 'Remove the logo of',
+  chooseLogoFirst: 'Choose an image file first.',
+  logoSaved: 'Logo saved for',
+  logoRemoved: 'Logo removed for',
+  logoTooLarge: 'This image is too big: a logo may be at most 256 KB. Make it smaller and try again.',
+  logoWrongType: 'This file type is not accepted: a logo must be a PNG, JPEG, GIF or WebP image (SVG is not accepted).',
+  logoNotImage: 'This file is not the image its type says it is. Save it again as PNG, JPEG, GIF or WebP.',
 } as const;
 
 export type Key = keyof typeof en;
@@ -817,6 +836,25 @@ const nl: Record<Key, string> = {
   mailSent: 'verstuurd',
   mailFailing: 'nog niet bezorgd',
   mailQueued: 'wacht',
+  // Organisation logos, for administrators (views/orgs.ts).
+  orgLogos: 'Logo’s van organisaties',
+  orgLogosHelp: 'Een logo staat naast feedback van externe beoordelaars van die organisatie. Gebruik een kleine PNG-, JPEG-, GIF- of WebP-afbeelding.',
+  orgsEmpty: 'Er zijn nog geen organisaties. Maak er een met “folio admin org create”.',
+  logoOf: 'Logo van',
+  logoSetOn: 'ingesteld op',
+  noLogo: 'Nog geen logo.',
+  chooseLogo: 'Afbeeldingsbestand voor het logo',
+  logoRules: 'PNG, JPEG, GIF of WebP, hoogstens 256 KB. SVG wordt niet geaccepteerd.',
+  uploadLogo: 'Logo uploaden',
+  replaceLogo: 'Logo vervangen',
+  removeLogo: 'Logo verwijderen',
+  confirmRemoveLogo: 'Het logo verwijderen van',
+  chooseLogoFirst: 'Kies eerst een afbeeldingsbestand.',
+  logoSaved: 'Logo opgeslagen voor',
+  logoRemoved: 'Logo verwijderd voor',
+  logoTooLarge: 'Deze afbeelding is te groot: een logo mag hoogstens 256 KB zijn. Maak hem kleiner en probeer het opnieuw.',
+  logoWrongType: 'Dit bestandstype wordt niet geaccepteerd: een logo moet een PNG-, JPEG-, GIF- of WebP-afbeelding zijn (SVG niet).',
+  logoNotImage: 'Dit bestand is niet de afbeelding die het type zegt. Sla het opnieuw op als PNG, JPEG, GIF of WebP.',
 };
 
 export const messages: Record<Lang, Record<Key, string>> = { en, nl };

@@ -18,6 +18,7 @@ import { shareView } from './views/share';
 import { signInView } from './views/signin';
 import { viewAsView } from './views/viewas';
 import { tokensView } from './views/tokens';
+import { orgsView } from './views/orgs';
 
 const views: Record<Route['name'], View> = {
   home: dashboardView,
@@ -33,6 +34,7 @@ const views: Record<Route['name'], View> = {
   account: accountView,
   outbox: outboxView,
   tokens: tokensView,
+  orgs: orgsView,
   notFound: notFoundView,
 };
 

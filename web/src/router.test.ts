@@ -8,7 +8,7 @@ describe('router', () => {
     { name: 'portfolio', id: 'P1' }, { name: 'portfolio', id: 'P1', node: 'c 1' },
     { name: 'share', id: 'P1' }, { name: 'share', id: 'P1', node: 'n' }, { name: 'access', id: 'P1' },
     { name: 'viewAs', id: 'P1' }, { name: 'viewAs', id: 'P1', as: 'org=3&org_role=staff' },
-    { name: 'security' }, { name: 'tokens' }, { name: 'account' }, { name: 'outbox' },
+    { name: 'security' }, { name: 'tokens' }, { name: 'account' }, { name: 'outbox' }, { name: 'orgs' },
   ];
   it('parses every address it makes', () => {
     for (const r of cases) expect(parseRoute(href(r))).toEqual(r);

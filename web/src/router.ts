@@ -16,6 +16,7 @@ export type Route =
   | { name: 'account' }
   | { name: 'outbox' }
   | { name: 'tokens' }
+  | { name: 'orgs' }
   | { name: 'notFound'; path: string };
 
 const seg = (s: string) => decodeURIComponent(s);
@@ -46,6 +47,7 @@ export function parseRoute(path: string): Route {
     case 'admin':
       if (parts[1] === 'tokens' && parts.length === 2) return { name: 'tokens' };
       if (parts[1] === 'outbox' && parts.length === 2) return { name: 'outbox' };
+      if (parts[1] === 'orgs' && parts.length === 2) return { name: 'orgs' };
       break;
   }
   return { name: 'notFound', path: p };
@@ -68,6 +70,7 @@ export function href(r: Route): string {
     case 'account': return '#/account';
     case 'outbox': return '#/admin/outbox';
     case 'tokens': return '#/admin/tokens';
+    case 'orgs': return '#/admin/orgs';
     case 'notFound': return `#${r.path}`;
   }
 }

@@ -572,6 +572,16 @@ impl TypedDoc {
         }
     }
 
+    /// The length of a page node's text (see [`PageDoc::text_length`]), or
+    /// `None` when there is no such text: another kind of document, an
+    /// unknown node, a file.
+    pub fn text_length(&self, node: &str) -> Option<usize> {
+        match self {
+            TypedDoc::Page(d) => d.text_length(node).ok(),
+            _ => None,
+        }
+    }
+
     /// Apply one edit as one change; returns what a view must update.
     pub fn apply(&mut self, edit: &Edit) -> Result<Vec<DocPatch>, EditError> {
         let found = self.kind();
@@ -690,6 +700,27 @@ mod tests {
         let patches = a.merge_bytes(&b.save()).unwrap();
         assert_eq!(patches, vec![DocPatch::TextSpliced { node: "s".into(), index: 0, text: "from b".into() }]);
         assert_eq!(a.read(), b.read());
+    }
+
+    #[test]
+    fn text_length_counts_code_points_and_block_markers() {
+        let mut d = TypedDoc::create(me(), NewDoc::Page { node: "pg".into(), collection: "c".into() }).unwrap();
+        d.apply(&Edit::AddSection { parent: "pg".into(), id: "s".into(), title: "S".into(), index: None }).unwrap();
+        assert_eq!(d.text_length("s"), Some(0));
+        // "é" is one code point (two UTF-8 bytes), "😀" one code point (two UTF-16 units).
+        d.apply(&Edit::SpliceText { node: "s".into(), index: 0, delete: 0, insert: "é😀b".into() }).unwrap();
+        assert_eq!(d.text_length("s"), Some(3));
+        // A block marker counts as one: a marker at 0 gives the first paragraph one.
+        d.apply(&Edit::SetBlock { node: "s".into(), index: 0, kind: BlockKind::Heading(2) }).unwrap();
+        assert_eq!(d.text_length("s"), Some(4));
+        // The length is exactly what a splice may reach, and no further.
+        d.apply(&Edit::SpliceText { node: "s".into(), index: 4, delete: 0, insert: "!".into() }).unwrap();
+        assert!(d.apply(&Edit::SpliceText { node: "s".into(), index: 6, delete: 0, insert: "?".into() }).is_err());
+        assert_eq!(d.text_length("s"), Some(5));
+        assert_eq!(d.text_length("nope"), None);
+        assert_eq!(d.text_length("pg"), None, "the page itself has no text");
+        let p = TypedDoc::create(me(), NewDoc::Portfolio { node: "pf".into(), title: "T".into() }).unwrap();
+        assert_eq!(p.text_length("pf"), None);
     }
 
     impl TypedDoc {

@@ -319,6 +319,15 @@ impl PageDoc {
         Ok(self.base.doc.text(&t)?)
     }
 
+    /// The length of a node's text in the units every text position and
+    /// splice counts (Unicode code points, the document's text encoding), a
+    /// block marker counting as one. It says, for instance, whether the first
+    /// paragraph has a marker: [`rich_text`](Self::rich_text) does not.
+    pub fn text_length(&self, node: &str) -> Result<usize, DocError> {
+        let t = self.text_obj(node)?;
+        Ok(self.base.doc.length(&t))
+    }
+
     /// A node's rich text.
     pub fn rich_text(&self, node: &str) -> Result<RichText, DocError> {
         let t = self.text_obj(node)?;

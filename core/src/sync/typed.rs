@@ -284,6 +284,11 @@ impl TypedClient {
         self.typed.get(id)?.read_node(node)
     }
 
+    /// The length of a page node's text ([`TypedDoc::text_length`]).
+    pub fn text_length(&self, id: &DocumentId, node: &str) -> Option<usize> {
+        self.typed.get(id)?.text_length(node)
+    }
+
     /// Where a document stands with the server.
     pub fn status(&self, id: &DocumentId) -> Option<DocStatus> {
         self.repo.status(id)

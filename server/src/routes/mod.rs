@@ -8,7 +8,7 @@
 //! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents`, `POST /api/portfolios/{id}/feedback-threads` | `documents.rs` |
 //! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
 //! | `GET /api/portfolios/{p}/view-as` | `view_as.rs` |
-//! | `GET /api/portfolios/{id}/feedback-authors`, `GET /api/portfolios/{id}/orgs/{org}/logo`, `PUT /api/admin/orgs/{org}/logo` | `orgs.rs` |
+//! | `GET /api/portfolios/{id}/feedback-authors`, `GET /api/portfolios/{id}/orgs/{org}/logo`, `GET /api/admin/orgs`, `PUT/GET/DELETE /api/admin/orgs/{org}/logo` | `orgs.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
 //! | everything else | `web.rs` (the single-page app) |
@@ -84,7 +84,8 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/portfolios/{id}/feedback-threads", post(documents::feedback)),
         ("/portfolios/{id}/feedback-authors", get(orgs::feedback_authors)),
         ("/portfolios/{id}/orgs/{org}/logo", get(orgs::logo)),
-        ("/admin/orgs/{org}/logo", put(orgs::set_logo)),
+        ("/admin/orgs", get(orgs::admin_list)),
+        ("/admin/orgs/{org}/logo", put(orgs::set_logo).get(orgs::admin_logo).delete(orgs::remove_logo)),
         ("/portfolios/{portfolio}/nodes/{node}/files", post(files::upload)),
         ("/portfolios/{portfolio}/nodes/{node}/files/{hash}", get(files::download)),
         ("/openapi.json", get(crate::openapi::openapi_json)),

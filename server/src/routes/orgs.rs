@@ -14,6 +14,12 @@
 //!   a logo: the body is the image, `Content-Type` one of PNG, JPEG, GIF or
 //!   WebP, at most [`logo::MAX_BYTES`]; the bytes must be what the type says
 //!   (checked by their signature). SVG is refused: it can carry scripts.
+//! - `GET /api/admin/orgs` — administrators: every organisation with its
+//!   current logo (type, date, and the address below), for the logo screen.
+//! - `GET /api/admin/orgs/{org}/logo` — administrators: the logo itself
+//!   (404 without one), served like the portfolio-scoped one.
+//! - `DELETE /api/admin/orgs/{org}/logo` — administrators: remove the logo
+//!   (204, also when there was none; 404 for an unknown organisation).
 //!
 //! ## Decisions
 //!
@@ -201,7 +207,13 @@ pub async fn logo(
     if !authors.iter().any(|a| a.organisation.as_ref().is_some_and(|o| o.id == org && o.logo.is_some())) {
         return Err(ApiError::not_found());
     }
-    let logo = state.storage().org_logo(OrgId(org)).await?.ok_or_else(ApiError::not_found)?;
+    logo_image(&state, OrgId(org)).await
+}
+
+/// An organisation's logo image (404 without one), served so that even a
+/// mislabelled image cannot run anything.
+async fn logo_image(state: &AppState, org: OrgId) -> Result<Response, ApiError> {
+    let logo = state.storage().org_logo(org).await?.ok_or_else(ApiError::not_found)?;
     let (_, bytes) = state.blobs().read(&logo.hash).await.map_err(|e| ApiError::internal(&e))?.ok_or_else(ApiError::not_found)?;
     Ok((
         [
@@ -213,6 +225,68 @@ pub async fn logo(
         bytes,
     )
         .into_response())
+}
+
+/// An organisation's current logo, as administrators see it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdminLogoView {
+    /// Where administrators fetch it (`GET /api/admin/orgs/{org}/logo`); the
+    /// query names the version, so a replaced logo is never served from cache.
+    pub url: String,
+    /// Its image type.
+    pub content_type: String,
+    /// When it was set (ms since the epoch).
+    pub updated_at: i64,
+}
+
+/// An organisation in the administrators' list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdminOrgView {
+    /// Organisation id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its logo, or `null` without one.
+    pub logo: Option<AdminLogoView>,
+}
+
+/// Every organisation with its logo (administrators).
+#[utoipa::path(get, path = "/api/admin/orgs", tag = "admin", security(("session" = [])),
+    responses((status = 200, body = [AdminOrgView]), (status = 401, body = crate::openapi::ErrorBody), (status = 403, body = crate::openapi::ErrorBody)))]
+pub async fn admin_list(State(state): State<AppState>, Admin(_admin): Admin) -> Result<Json<Vec<AdminOrgView>>, ApiError> {
+    let mut out = Vec::new();
+    for org in state.storage().list_orgs().await? {
+        let logo = state.storage().org_logo(org.id).await?.map(|l| AdminLogoView {
+            url: format!("/api/admin/orgs/{}/logo?v={}", org.id.0, l.updated_at.millis()),
+            content_type: l.content_type.as_str().to_owned(),
+            updated_at: l.updated_at.millis(),
+        });
+        out.push(AdminOrgView { id: org.id.0, name: org.name, logo });
+    }
+    Ok(Json(out))
+}
+
+/// An organisation's logo, for administrators (404 without one).
+#[utoipa::path(get, path = "/api/admin/orgs/{org}/logo", tag = "admin", security(("session" = [])),
+    params(("org" = i64, Path, description = "organisation id")),
+    responses((status = 200, description = "the image", content_type = "image/*"), (status = 401, body = crate::openapi::ErrorBody),
+        (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
+pub async fn admin_logo(State(state): State<AppState>, Admin(_admin): Admin, Path(org): Path<String>) -> Result<Response, ApiError> {
+    let org: i64 = org.parse().map_err(|_| ApiError::not_found())?;
+    logo_image(&state, OrgId(org)).await
+}
+
+/// Removes an organisation's logo (administrators). Answers 204 whether or
+/// not it had one; an unknown organisation answers 404.
+#[utoipa::path(delete, path = "/api/admin/orgs/{org}/logo", tag = "admin", security(("session" = [])),
+    params(("org" = i64, Path, description = "organisation id")),
+    responses((status = 204, description = "the organisation has no logo now"), (status = 401, body = crate::openapi::ErrorBody),
+        (status = 403, body = crate::openapi::ErrorBody), (status = 404, body = crate::openapi::ErrorBody)))]
+pub async fn remove_logo(State(state): State<AppState>, Admin(_admin): Admin, Path(org): Path<String>) -> Result<StatusCode, ApiError> {
+    let org: i64 = org.parse().map_err(|_| ApiError::not_found())?;
+    state.storage().org_by_id(OrgId(org)).await?.ok_or_else(ApiError::not_found)?;
+    state.storage().remove_org_logo(OrgId(org)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The declared type must be a logo type and the bytes must be of it.

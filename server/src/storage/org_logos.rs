@@ -29,4 +29,7 @@ pub trait OrgLogoStore {
     fn set_org_logo<'a>(&'a self, logo: &'a OrgLogo) -> StorageFuture<'a, ()>;
     /// An organisation's logo, if it has one.
     fn org_logo(&self, org: OrgId) -> StorageFuture<'_, Option<OrgLogo>>;
+    /// Removes an organisation's logo; answers whether it had one. (The
+    /// blob stays in the content-addressed store, like a replaced one.)
+    fn remove_org_logo(&self, org: OrgId) -> StorageFuture<'_, bool>;
 }

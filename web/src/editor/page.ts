@@ -180,8 +180,9 @@ export class PageEditor {
     const box = [...this.boxes.entries()].find(([, b]) => b.area === active);
     if (box) {
       const [node, b] = box;
+      // The live selection, with its direction, read now (before the redraw).
       const s = b.currentSelection();
-      return () => this.boxes.get(node)?.focusAt(s.start, s.end);
+      return () => this.boxes.get(node)?.focusAt(s);
     }
     const key = active.dataset.focusKey;
     if (!key) return () => undefined;

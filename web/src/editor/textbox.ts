@@ -7,20 +7,29 @@
 // Remote changes are drawn the same way, the local caret mapped through the
 // splice patches in characters (live/richtext.ts `mapCaret`), so it stays
 // on the character where the person was typing even when someone splits or
-// joins paragraphs above it. IME composition is the one input the browser performs itself; at
+// joins paragraphs above it.
+//
+// Every redraw puts back the selection the person has *now*: it is read from
+// the DOM at redraw time (mapped through the patches when the change is
+// remote), never from the last one stored, and with its direction (anchor
+// and focus), so a Shift+Arrow after a redraw goes on extending the same end.
+// A remote change that arrives while the box is not focused (the link field
+// is open, say) moves the stored selection through the patches too, so the
+// formatting applies to the characters that were selected.
+//
+// IME composition is the one input the browser performs itself; at
 // `compositionend` the composed text becomes one splice and the box is
 // redrawn from the document.
 //
-// The text's length (to know whether the first paragraph has a marker) is
-// read from the error of a format edit over an out-of-range position: the
-// document layer answers "…outside a text of length N" without changing
-// anything. (A dedicated binding would be nicer; this needs none.)
+// The text's length (to know whether the first paragraph has a marker) comes
+// from the document (`SyncClient.textLength`, in the units of every position).
 import type { BlockKind, DocId, DocPatch, Format, RichText } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
 import { h, uid } from '../dom';
 import type { Live } from '../live/connection';
 import {
-  blockAt, cpLength, layout, mapCaret, markerIndex, rangeAll, runAt, wordEnd, wordStart, type Layout,
+  blockAt, cpLength, endsOf, layout, mapSelection, markerIndex, rangeAll, runAt, selectionOf, wordEnd, wordStart,
+  type Layout, type TextSelection,
 } from '../live/richtext';
 import { drawBlocks, indexOf, pointOf } from './richdom';
 import { toolbar, type Toolbar } from './toolbar';
@@ -40,13 +49,8 @@ export interface TextBoxOptions {
   onCaret(index: number | null): void;
 }
 
-const FAR = 1_000_000_000;
-
 function textLength(live: Live, doc: DocId, node: string): number | null {
-  const r = live.client.edit(doc, { op: 'format', node, start: FAR, end: FAR, format: { format: 'bold' }, on: false });
-  if (r.type === 'success') return null;
-  const m = /text of length (\d+)/.exec(r.error.message);
-  return m ? Number(m[1]) : null;
+  return live.client.textLength(doc, node) ?? null;
 }
 
 function readText(live: Live, doc: DocId, node: string): RichText {
@@ -60,7 +64,7 @@ export class TextBox {
   private l: Layout;
   private readonly cursorLayer: HTMLElement;
   private cursors = new Map<string, Cursor>();
-  private sel: { start: number; end: number } | null = null;
+  private sel: TextSelection | null = null;
   private composingFrom: { start: number; end: number } | null = null;
   private bar: Toolbar | null = null;
 
@@ -103,35 +107,39 @@ export class TextBox {
     document.removeEventListener('selectionchange', this.onSelectionChange);
   }
 
-  /** Remote (or reset) changes: redraw, keeping the caret where it was in the text. */
+  /** Remote (or reset) changes: redraw, keeping the selection on the characters it was on. */
   remote(patches: DocPatch[] | null): void {
     // Mid-composition (IME) the browser owns the DOM: redraw when it ends.
     if (this.composingFrom) return;
+    // The person's selection as it is now (the DOM's, while focused), not
+    // the last one stored: keys may have moved it since.
     const focused = document.activeElement === this.area;
-    const before = focused ? this.domSelection() : null;
+    const now = focused ? this.domSelection() : this.sel;
     const old = this.l;
     this.render();
-    if (before) {
-      const map = (i: number) => (patches ? mapCaret(old, this.l, i, patches, this.o.node) : Math.min(i, this.l.length));
-      this.place(map(before.start), map(before.end));
+    if (now) {
+      const moved = mapSelection(old, this.l, now, patches, this.o.node);
+      if (focused) this.place(moved);
+      else this.sel = moved;
     }
     this.drawCursors();
   }
 
   /** The last known selection in the text (positions). */
-  get selection(): { start: number; end: number } | null {
+  get selection(): TextSelection | null {
     return this.sel;
   }
 
   /** The selection now (from the DOM while focused), else the last known one. */
-  currentSelection(): { start: number; end: number } {
+  currentSelection(): TextSelection {
     return this.domSelection() ?? this.sel ?? { start: this.l.length, end: this.l.length };
   }
 
-  /** Focuses the box with this selection. */
-  focusAt(start: number, end = start): void {
+  /** Focuses the box with this selection (its direction kept). */
+  focusAt(sel: TextSelection): void {
     this.area.focus();
-    this.place(Math.min(start, this.l.length), Math.min(end, this.l.length));
+    const n = this.l.length;
+    this.place({ ...sel, start: Math.min(sel.start, n), end: Math.min(sel.end, n) });
   }
 
   /** Remote cursors: exactly these peers' (others are removed). */
@@ -156,21 +164,21 @@ export class TextBox {
     return pointOf(this.area, index);
   }
 
-  private domSelection(): { start: number; end: number } | null {
+  private domSelection(): TextSelection | null {
     const s = document.getSelection();
     if (!s || s.rangeCount === 0 || !this.area.contains(s.anchorNode) || !this.area.contains(s.focusNode)) return null;
-    const a = this.toIndex(s.anchorNode!, s.anchorOffset);
-    const f = this.toIndex(s.focusNode!, s.focusOffset);
-    return { start: Math.min(a, f), end: Math.max(a, f) };
+    return selectionOf(this.toIndex(s.anchorNode!, s.anchorOffset), this.toIndex(s.focusNode!, s.focusOffset));
   }
 
-  private place(start: number, end = start): void {
+  /** Selects `sel` in the DOM, anchor and focus where its direction says. */
+  private place(sel: TextSelection): void {
     const s = document.getSelection();
     if (!s) return;
-    const [an, ao] = this.toPoint(start);
-    const [fn, fo] = this.toPoint(end);
+    const { anchor, focus } = endsOf(sel);
+    const [an, ao] = this.toPoint(anchor);
+    const [fn, fo] = this.toPoint(focus);
     s.setBaseAndExtent(an, ao, fn, fo);
-    this.sel = { start, end };
+    this.sel = sel.start < sel.end && sel.backward ? { start: sel.start, end: sel.end, backward: true } : { start: sel.start, end: sel.end };
   }
 
   private readonly onSelectionChange = (): void => {
@@ -201,9 +209,9 @@ export class TextBox {
     return r.ok;
   }
 
-  private after(start: number, end = start): void {
+  private after(start: number, end = start, backward = false): void {
     this.render();
-    this.place(start, end);
+    this.place({ start, end, backward });
     this.reportCaret();
     this.drawCursors();
   }
@@ -263,7 +271,7 @@ export class TextBox {
     const m = markerIndex(this.l, i);
     if (!this.apply({ op: 'set_block', node: this.o.node, index: m ?? 0, kind })) return this.after(sel.start, sel.end);
     const shift = m === null ? 1 : 0;
-    this.after(sel.start + shift, sel.end + shift);
+    this.after(sel.start + shift, sel.end + shift, sel.backward);
     this.area.focus();
   }
 
@@ -273,7 +281,7 @@ export class TextBox {
     const has = format.format === 'bold' ? (r: { bold?: boolean }) => !!r.bold : (r: { italic?: boolean }) => !!r.italic;
     const on = !rangeAll(this.l, sel.start, sel.end, has);
     this.apply({ op: 'format', node: this.o.node, start: sel.start, end: sel.end, format, on });
-    this.after(sel.start, sel.end);
+    this.after(sel.start, sel.end, sel.backward);
   }
 
   private link(href: string): void {
@@ -285,7 +293,7 @@ export class TextBox {
     } else {
       this.apply({ op: 'format', node: this.o.node, start: sel.start, end: sel.end, format: { format: 'link', href }, on: true });
     }
-    this.after(sel.start, sel.end);
+    this.after(sel.start, sel.end, sel.backward);
   }
 
   private onKey(ev: KeyboardEvent): void {

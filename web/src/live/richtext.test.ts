@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RichText } from '../../pkg/folio_wasm.js';
-import { blockAt, cpToUtf16, layout, mapCaret, markerIndex, rangeAll, wordStart } from './richtext';
+import { blockAt, cpToUtf16, endsOf, layout, mapCaret, mapSelection, markerIndex, rangeAll, selectionOf, wordStart } from './richtext';
 
 const two: RichText = {
   blocks: [
@@ -79,5 +79,42 @@ describe('mapCaret', () => {
     const after = layout(para('abcd', 'ef'), 7); // the marker at 2 deleted
     const p = [{ patch: 'textDeleted', node: 'n', index: 2, length: 1 } as const];
     expect(mapCaret(before, after, 6, p, 'n')).toBe(5); // start of "ef"
+  });
+});
+
+describe('selections through a redraw', () => {
+  const para = (...texts: string[]): RichText => ({ blocks: texts.map((t) => ({ block: 'paragraph', runs: [{ text: t }] })) });
+  it('knows the direction from the DOM ends and gives them back', () => {
+    // Shift+ArrowLeft×3 from the end of "item two": anchor 8, focus 5.
+    const s = selectionOf(8, 5);
+    expect(s).toEqual({ start: 5, end: 8, backward: true });
+    expect(endsOf(s)).toEqual({ anchor: 8, focus: 5 });
+    expect(selectionOf(5, 8)).toEqual({ start: 5, end: 8 });
+    expect(endsOf(selectionOf(5, 8))).toEqual({ anchor: 5, focus: 8 });
+    expect(selectionOf(4, 4)).toEqual({ start: 4, end: 4 });
+  });
+  it('keeps a backward selection backward, on its characters, when text is typed before it', () => {
+    // "alpha gamma", "ma" selected backward; someone types "X " at the start.
+    const before = layout(para('alpha gamma'), 11);
+    const after = layout(para('X alpha gamma'), 13);
+    const p = [{ patch: 'textSpliced', node: 'n', index: 0, text: 'X ' } as const];
+    const moved = mapSelection(before, after, selectionOf(11, 9), p, 'n');
+    expect(moved).toEqual({ start: 11, end: 13, backward: true });
+    // The anchor stays at the end, so one more Shift+ArrowLeft extends at the start.
+    expect(endsOf(moved)).toEqual({ anchor: 13, focus: 11 });
+  });
+  it('is not moved by typing after it, nor by a change to another text', () => {
+    const before = layout(para('alpha gamma'), 11);
+    const after = layout(para('alpha gamma!'), 12);
+    const sel = selectionOf(5, 0);
+    expect(mapSelection(before, after, sel, [{ patch: 'textSpliced', node: 'n', index: 11, text: '!' }], 'n')).toEqual(sel);
+    expect(mapSelection(before, before, sel, [{ patch: 'textSpliced', node: 'other', index: 0, text: 'zz' }], 'n')).toEqual(sel);
+  });
+  it('collapses when its characters are deleted, and stays inside a text replaced wholesale', () => {
+    const before = layout(para('alpha gamma'), 11);
+    const after = layout(para('alpha '), 6);
+    const gone = mapSelection(before, after, selectionOf(11, 7), [{ patch: 'textDeleted', node: 'n', index: 6, length: 5 }], 'n');
+    expect(gone).toEqual({ start: 6, end: 6 });
+    expect(mapSelection(before, after, selectionOf(11, 3), null, 'n')).toEqual({ start: 3, end: 6, backward: true });
   });
 });

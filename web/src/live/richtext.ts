@@ -180,3 +180,34 @@ export function mapCaret(before: Layout, after: Layout, index: number, patches: 
   }
   return fromChars(after, chars, atBlockStart);
 }
+
+/**
+ * A selection in a text: the range, and which end the person is moving.
+ * `backward`: the focus (the end that Shift+Arrow moves) is at `start`, as
+ * after Shift+ArrowLeft; otherwise it is at `end`. A redraw must keep the
+ * direction, or the next Shift+Arrow shrinks the selection from the wrong end.
+ */
+export interface TextSelection { start: number; end: number; backward?: boolean }
+
+/** A selection from its two DOM ends as positions (anchor: where it began). */
+export function selectionOf(anchor: number, focus: number): TextSelection {
+  return focus < anchor ? { start: focus, end: anchor, backward: true } : { start: anchor, end: focus };
+}
+
+/** Its anchor and focus positions (for `Selection.setBaseAndExtent`). */
+export function endsOf(s: TextSelection): { anchor: number; focus: number } {
+  return s.backward ? { anchor: s.end, focus: s.start } : { anchor: s.start, focus: s.end };
+}
+
+/**
+ * Moves a selection through a change to its text: each end as `mapCaret`
+ * moves a caret (`patches` null: the text was replaced wholesale, so the ends
+ * are only kept inside it). The direction is kept; a selection whose text was
+ * deleted collapses.
+ */
+export function mapSelection(before: Layout, after: Layout, sel: TextSelection, patches: DocPatch[] | null, node: string): TextSelection {
+  const map = (i: number) => (patches ? mapCaret(before, after, i, patches, node) : Math.min(i, after.length));
+  const start = map(sel.start);
+  const end = Math.max(start, map(sel.end));
+  return start < end && sel.backward ? { start, end, backward: true } : { start, end };
+}

@@ -74,7 +74,8 @@ export async function dashboardView(ctx: Ctx): Promise<HTMLElement> {
   if (me.kind === 'member') links.push(' · ', h('a', { id: 'open-security', href: href({ name: 'security' }) }, t('security')));
   if (me.is_admin) {
     links.push(' · ', h('a', { id: 'open-tokens', href: href({ name: 'tokens' }) }, t('apiTokens')),
-      ' · ', h('a', { id: 'open-outbox', href: href({ name: 'outbox' }) }, t('outbox')));
+      ' · ', h('a', { id: 'open-outbox', href: href({ name: 'outbox' }) }, t('outbox')),
+      ' · ', h('a', { id: 'open-orgs', href: href({ name: 'orgs' }) }, t('orgLogos')));
   }
   const account = me.kind === 'service' ? null : h('p', { class: 'account-links' }, ...links);
   return h('div', { class: 'dashboard' }, msg.el, account, section,

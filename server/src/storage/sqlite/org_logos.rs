@@ -59,4 +59,11 @@ impl OrgLogoStore for SqliteStorage {
             .transpose()
         })
     }
+
+    fn remove_org_logo(&self, org: OrgId) -> StorageFuture<'_, bool> {
+        Box::pin(async move {
+            let done = sqlx::query("DELETE FROM org_logos WHERE org_id = ?").bind(org.0).execute(&self.pool).await?;
+            Ok(done.rows_affected() > 0)
+        })
+    }
 }
