@@ -76,7 +76,7 @@ use automerge::{Automerge, ROOT, ReadDoc};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use folio_core::access::{Action, MoveRefusal, NodeId, NodeKind};
+use folio_core::access::{MoveRefusal, NodeId, NodeKind};
 use folio_core::doc::schema::{self, keys};
 use folio_core::doc::{Edit, TypedDoc, actor};
 use folio_core::guard::principal_key;
@@ -175,19 +175,19 @@ pub async fn move_page(
         let node = e.node(&page_id).filter(|n| n.kind == NodeKind::Page && e.can_read(&principal, &page_id, now)).cloned();
         let visible_target = e.node(&target).is_some_and(|_| e.can_read(&principal, &target, now));
         let check = if visible_target { e.move_check(&principal, &page_id, &target, now) } else { Err(MoveRefusal::NotACollection) };
-        // A half-done move (the engine already places the page in the
-        // target): completing it needs the same two rights.
-        let resume = e.checker(&principal).check(Action::Delete, &page_id, now) && e.checker(&principal).check(Action::CreateChild, &target, now);
-        (node, check.map(|()| false).or_else(|r| if r == MoveRefusal::SameCollection && resume { Ok(true) } else { Err(r) }))
+        // `SameCollection` comes after the rights are checked: for a
+        // half-done move (the engine already places the page in the target)
+        // it means the caller may complete it.
+        (node, check)
     });
     let Some(node) = node else { return Err(ApiError::not_found()) };
     let already_there = match check {
-        Ok(there) => there,
+        Ok(()) => false,
+        Err(MoveRefusal::SameCollection) => true,
         Err(MoveRefusal::UnknownNode | MoveRefusal::NotAPage) => return Err(ApiError::not_found()),
         Err(r @ (MoveRefusal::NotACollection | MoveRefusal::OtherPortfolio)) => {
             return Err(conflict("bad_target", format!("`{}`: {}", body.collection, r.message())).with_field("collection"));
         }
-        Err(r @ MoveRefusal::SameCollection) => return Err(conflict("same_collection", r.message()).with_field("collection")),
         Err(r @ MoveRefusal::Forbidden) => return Err(ApiError::new(StatusCode::FORBIDDEN, "move_forbidden", r.message())),
     };
 

@@ -26,7 +26,7 @@ use crate::access::principal::Principal;
 use crate::access::tree::NodeKind;
 use crate::time::Timestamp;
 
-/// Why a move is refused, most basic first.
+/// Why a move is refused, in the order it is checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MoveRefusal {
@@ -38,10 +38,11 @@ pub enum MoveRefusal {
     NotACollection,
     /// The target is in another portfolio.
     OtherPortfolio,
-    /// The page is already in the target collection.
-    SameCollection,
     /// The principal lacks Remove on the page or Write on the target.
     Forbidden,
+    /// The page is already in the target collection (asked last: only
+    /// someone who may move the page learns that nothing would happen).
+    SameCollection,
 }
 
 impl MoveRefusal {
@@ -81,15 +82,14 @@ impl Engine {
         if self.portfolio_of(node) != self.portfolio_of(new_parent) {
             return Err(MoveRefusal::OtherPortfolio);
         }
+        let c = self.checker(principal);
+        if !(c.check(Action::Delete, node, now) && c.check(Action::CreateChild, new_parent, now)) {
+            return Err(MoveRefusal::Forbidden);
+        }
         if n.parent.as_ref() == Some(new_parent) {
             return Err(MoveRefusal::SameCollection);
         }
-        let c = self.checker(principal);
-        if c.check(Action::Delete, node, now) && c.check(Action::CreateChild, new_parent, now) {
-            Ok(())
-        } else {
-            Err(MoveRefusal::Forbidden)
-        }
+        Ok(())
     }
 
     /// [`Engine::move_check`] as a yes or no.
