@@ -5,12 +5,20 @@
 // on the node to rename, `write` on the parent to reorder, `delete` on the
 // node to delete — the guard's own mapping). The server decides in the end.
 //
+// "Move to…" on a page lists the collections the engine's `mayMove` allows
+// (Remove on the page, Write on the target) and asks the server
+// (`POST …/pages/{page}/move`), which re-parents the page and edits the
+// collection documents itself; the outline then follows those documents
+// live. The form says that access inherited from the old collection ends.
+//
 // A person who may read a collection but not the portfolio root sees the
 // collection documents the server lists for them, titled from the policy
 // snapshot's skeleton (DESIGN.md: never from the portfolio document).
 import type { Collection, CollectionEntry, DocId, PageEntry, Portfolio } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
+import { movePage } from '../api';
 import { h, uid } from '../dom';
+import { errorText } from '../errors';
 import { shortId } from '../format';
 import { newDocId, newNodeId, type Live } from '../live/connection';
 import { href } from '../router';
@@ -35,6 +43,7 @@ export class OutlineView {
   private adding: string | null = null;
   private message: string | null = null;
   private justOpened: string | null = null;
+  private moving: string | null = null;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly src: OutlineSource,
     private readonly selected: string | undefined) {
@@ -44,6 +53,13 @@ export class OutlineView {
 
   private can(action: string, node: string): boolean {
     return this.live.engine(this.src.portfolio).can(action, node, Date.now());
+  }
+
+  /** Collections (other than its own) the engine lets the person move `page` to. */
+  private moveTargets(page: string, from: string): CollectionEntry[] {
+    const engine = this.live.engine(this.src.portfolio);
+    const now = Date.now();
+    return this.collections().map(({ entry }) => entry).filter((c) => c.id !== from && engine.mayMove(page, c.id, now));
   }
 
   private want(doc: DocId | null): void {
@@ -187,7 +203,44 @@ export class OutlineView {
         this.draw();
       });
     }
-    return h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
+    const targets = kind === 'page' ? this.moveTargets(id, parent) : [];
+    if (targets.length > 0) {
+      tool(t('moveTo'), 'move-to', () => { this.moving = this.moving === id ? null : id; this.justOpened = `move:${id}`; this.draw(); });
+    }
+    const row = h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
+    if (this.moving !== id || targets.length === 0) return row;
+    return h('div', { class: 'row-moving' }, row, this.moveForm(id, title, targets));
+  }
+
+  /** The "Move to…" form of page `id`: a labelled choice of collection, its
+   * consequence for access spelled out, Move and Cancel. */
+  private moveForm(id: string, title: string, targets: CollectionEntry[]): HTMLElement {
+    const { t } = this.ctx;
+    const selectId = uid('move');
+    const helpId = uid('move-help');
+    const select = h('select', { id: selectId, class: 'move-target', 'aria-describedby': helpId, 'data-focus-key': `move-select:${id}` },
+      ...targets.map((c) => h('option', { value: c.id }, c.title || shortId(c.id))));
+    const submit = h('button', { type: 'submit', class: 'move-submit' }, t('moveDo'));
+    const cancel = h('button', { type: 'button', class: 'move-cancel' }, t('cancel'));
+    const form = h('form', { class: 'move-form', 'aria-label': `${t('moveTo')} ${title}` },
+      h('label', { for: selectId }, t('moveToCollection')), select, submit, cancel,
+      h('p', { id: helpId, class: 'muted move-help' }, t('moveHelp')));
+    const close = () => { this.moving = null; this.draw(); };
+    cancel.addEventListener('click', close);
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(); });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      submit.disabled = true;
+      movePage(this.src.portfolio, id, select.value).then(
+        () => { this.moving = null; this.message = null; this.draw(); },
+        (e: unknown) => { submit.disabled = false; this.fail(errorText(e, t)); },
+      );
+    });
+    if (this.justOpened === `move:${id}`) {
+      this.justOpened = null;
+      queueMicrotask(() => select.focus());
+    }
+    return form;
   }
 
   private addForm(kind: 'collection' | 'page', parent: string, parentDoc: DocId): HTMLElement {
