@@ -16,7 +16,7 @@
 // snapshot's skeleton (DESIGN.md: never from the portfolio document).
 import type { Collection, CollectionEntry, DocId, PageEntry, Portfolio } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
-import { movePage } from '../api';
+import { ApiError, movePage } from '../api';
 import { h, uid } from '../dom';
 import { errorText } from '../errors';
 import { shortId } from '../format';
@@ -33,6 +33,21 @@ export interface OutlineSource {
   titles: () => Map<string, string>;
 }
 
+/** `movePage`, asked again a few times while the server answers
+ * `no_document`: a collection or page created here a moment ago reaches the
+ * server only once the edit naming it was accepted (and may need a fresh
+ * connection, see `live/connection.ts`). */
+async function movePageSoon(portfolio: string, page: string, collection: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await movePage(portfolio, page, collection);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'no_document') || attempt >= 6) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+    }
+  }
+}
+
 /** A page of the outline, as the page editor needs it. */
 export interface PageRef { node: string; title: string; doc: DocId | null; collection: string }
 
@@ -44,6 +59,10 @@ export class OutlineView {
   private message: string | null = null;
   private justOpened: string | null = null;
   private moving: string | null = null;
+  /** The collection chosen in the open "Move to…" form (kept across redraws). */
+  private moveChoice: string | null = null;
+  /** A move request is under way (the form may be redrawn meanwhile). */
+  private moveBusy = false;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly src: OutlineSource,
     private readonly selected: string | undefined) {
@@ -205,7 +224,7 @@ export class OutlineView {
     }
     const targets = kind === 'page' ? this.moveTargets(id, parent) : [];
     if (targets.length > 0) {
-      tool(t('moveTo'), 'move-to', () => { this.moving = this.moving === id ? null : id; this.justOpened = `move:${id}`; this.draw(); });
+      tool(t('moveTo'), 'move-to', () => { this.moving = this.moving === id ? null : id; this.moveChoice = null; this.justOpened = `move:${id}`; this.draw(); });
     }
     const row = h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
     if (this.moving !== id || targets.length === 0) return row;
@@ -220,20 +239,28 @@ export class OutlineView {
     const helpId = uid('move-help');
     const select = h('select', { id: selectId, class: 'move-target', 'aria-describedby': helpId, 'data-focus-key': `move-select:${id}` },
       ...targets.map((c) => h('option', { value: c.id }, c.title || shortId(c.id))));
-    const submit = h('button', { type: 'submit', class: 'move-submit' }, t('moveDo'));
-    const cancel = h('button', { type: 'button', class: 'move-cancel' }, t('cancel'));
+    // Someone else's change redraws the outline: keep the choice (and, through
+    // the focus keys, the focus) of the person using the form.
+    if (this.moveChoice && targets.some((c) => c.id === this.moveChoice)) select.value = this.moveChoice;
+    select.addEventListener('change', () => { this.moveChoice = select.value; });
+    const submit = h('button', { type: 'submit', class: 'move-submit', 'data-focus-key': `move-submit:${id}` }, t('moveDo'));
+    const cancel = h('button', { type: 'button', class: 'move-cancel', 'data-focus-key': `move-cancel:${id}` }, t('cancel'));
     const form = h('form', { class: 'move-form', 'aria-label': `${t('moveTo')} ${title}` },
       h('label', { for: selectId }, t('moveToCollection')), select, submit, cancel,
       h('p', { id: helpId, class: 'muted move-help' }, t('moveHelp')));
-    const close = () => { this.moving = null; this.draw(); };
+    if (this.moveBusy) submit.disabled = true;
+    const close = () => { this.moving = null; this.moveChoice = null; this.draw(); };
     cancel.addEventListener('click', close);
     form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(); });
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();
+      if (this.moveBusy) return;
+      this.moveBusy = true;
       submit.disabled = true;
-      movePage(this.src.portfolio, id, select.value).then(
-        () => { this.moving = null; this.message = null; this.draw(); },
-        (e: unknown) => { submit.disabled = false; this.fail(errorText(e, t)); },
+      const to = select.value;
+      movePageSoon(this.src.portfolio, id, to).then(
+        () => { this.moveBusy = false; this.moving = null; this.moveChoice = null; this.message = null; this.draw(); },
+        (e: unknown) => { this.moveBusy = false; this.fail(errorText(e, t)); },
       );
     });
     if (this.justOpened === `move:${id}`) {
