@@ -19,8 +19,9 @@
 //! 1. **list the page in the target collection document** (same id, title
 //!    and `doc`, at `index` or last);
 //! 2. **re-parent the node** in the engine's tree and the `nodes` table
-//!    (`PolicyHub::apply_tree` with an `Upsert`): from here on access follows
-//!    the target, and every live connection gets a new policy snapshot;
+//!    (`PolicyHub::apply_tree` with an `Upsert`, audited as `move`): from
+//!    here on access follows the target, and every live connection gets a
+//!    new policy snapshot;
 //! 3. **remove the entry from every other collection document** that still
 //!    lists the page (normally only the old one);
 //! 4. **set the page document's `collection`** to the target.
@@ -91,7 +92,7 @@ use crate::openapi::ErrorBody;
 use crate::policy::TreeChange;
 use crate::routes::ApiJson;
 use crate::state::AppState;
-use crate::storage::{DocumentId, DocumentRecord, DocumentRole};
+use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outcome as AuditOutcome};
 
 /// `POST …/pages/{page}/move` body.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -234,6 +235,18 @@ pub async fn move_page(
         state.policy().apply_tree(&portfolio, &[TreeChange::Upsert(moved)]).await.map_err(|e| ApiError::internal(&e))?;
         if policy.read(|e| e.node(&page_id).and_then(|n| n.parent.clone())) != Some(target.clone()) {
             return Err(ApiError::internal(&"the tree refused the move"));
+        }
+        let entry = AuditEntry {
+            at: now,
+            principal: mover.clone(),
+            document: None,
+            node: Some(page.clone()),
+            action: "move".into(),
+            outcome: AuditOutcome::Accepted,
+            reason: Some(format!("{what}: re-parented in the tree (was `{}`)", node.parent.as_ref().map(NodeId::as_str).unwrap_or("?"))),
+        };
+        if let Err(e) = state.storage().record_audit(&entry).await {
+            tracing::warn!(error = %e, "cannot write the audit log");
         }
     }
     // 3. Forget it everywhere else.
