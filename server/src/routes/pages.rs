@@ -99,7 +99,7 @@ use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outco
 pub struct MovePage {
     /// The target collection's node id.
     pub collection: String,
-    /// Position among the target's pages (omitted: last).
+    /// Position among the target's pages (omitted or past the end: last).
     #[serde(default)]
     pub index: Option<usize>,
 }
