@@ -270,6 +270,19 @@ fn assert_same(
                 );
             }
         }
+        for n in w.nodes.iter().filter(|n| n.kind == NodeKind::Page) {
+            for t in w.nodes.iter().filter(|t| t.kind != NodeKind::Page) {
+                prop_assert_eq!(
+                    e.may_move(p, &n.id, &t.id, now),
+                    w.may_move(p, &n.id, &t.id, now),
+                    "may_move of {:?}: {} into {} at {:?}",
+                    p,
+                    n.id,
+                    t.id,
+                    now
+                );
+            }
+        }
         prop_assert_eq!(
             sorted(e.visible(p, now)),
             w.visible(p, now),

@@ -292,6 +292,8 @@ fn rows() -> Vec<Row> {
         r(Method::GET, "/api/admin/orgs", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 200"),
         r(Method::GET, "/api/admin/orgs/{org}/logo", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 404"),
         r(Method::DELETE, "/api/admin/orgs/{org}/logo", Empty, None, "403 403 403 403 403 403 403 403 403 401 401 401 401 401 401 204"),
+        // The page's own collection as target: nothing moves. The rights are checked first (403); the owner passes them and gets 409 (here `no_document`: the fixture's nodes have no documents).
+        r(Method::POST, "/api/portfolios/{p}/pages/p1/move", J(json!({"collection": "c1"})), None, "409 403 403 403 403 403 404 403 403 401 401 401 401 401 401 404"),
         r(Method::GET, "/api/portfolios/{p}/links", Empty, None, "200 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),
         r(Method::POST, "/api/portfolios/{p}/links", J(json!({"node": "c1", "level": 4})), None, "201 403 403 403 403 403 404 403 403 401 401 401 401 401 401 404"),
         r(Method::DELETE, "/api/portfolios/{p}/links/{id}", Empty, Some(Fresh::Link), "204 403 403 403 403 403 404 403 403 403 403 404 404 401 401 404"),

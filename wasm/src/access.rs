@@ -126,6 +126,25 @@ impl PolicyEngine {
         action(action_name).is_some_and(|a| self.engine.check(&self.principal, a, &NodeId::from(node), ts(now)))
     }
 
+    /// May the person move page `node` into collection `collection` at `now`
+    /// (`Engine::may_move`: Remove on the page where it is, Write on the
+    /// target, a collection of the same portfolio that is not its own)?
+    #[wasm_bindgen(js_name = mayMove)]
+    pub fn may_move(&self, node: &str, collection: &str, now: f64) -> bool {
+        self.engine.may_move(&self.principal, &NodeId::from(node), &NodeId::from(collection), ts(now))
+    }
+
+    /// Why moving page `node` into `collection` at `now` is refused
+    /// (`unknown_node`, `not_a_page`, `not_a_collection`, `other_portfolio`,
+    /// `same_collection`, `forbidden`), or `undefined` when it is allowed.
+    #[wasm_bindgen(js_name = moveRefusal, unchecked_return_type = "'unknown_node' | 'not_a_page' | 'not_a_collection' | 'other_portfolio' | 'same_collection' | 'forbidden' | undefined")]
+    pub fn move_refusal(&self, node: &str, collection: &str, now: f64) -> JsValue {
+        match self.engine.move_check(&self.principal, &NodeId::from(node), &NodeId::from(collection), ts(now)) {
+            Ok(()) => JsValue::UNDEFINED,
+            Err(r) => to_js(&r),
+        }
+    }
+
     /// The effective level on `node` at `now`: `"read"` … `"manage"`, or `undefined`.
     #[wasm_bindgen(unchecked_return_type = "string | undefined")]
     pub fn level(&self, node: &str, now: f64) -> JsValue {

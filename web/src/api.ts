@@ -113,7 +113,18 @@ export const paths = {
   orgLogo: (org: number) => `/api/admin/orgs/${org}/logo`,
   buttons: (id: string, node: string) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons`,
   press: (id: string, node: string, i: number) => `/api/portfolios/${p(id)}/nodes/${p(node)}/share-buttons/${i}`,
+  movePage: (id: string, page: string) => `/api/portfolios/${p(id)}/pages/${p(page)}/move`,
 };
+
+/** `POST /api/portfolios/{p}/pages/{page}/move`: the page, where it is now and where it was. */
+export interface MovedPage { page: string; collection: string; from: string[] }
+
+/** Moves a page to another collection of the same portfolio (the engine's
+ * `mayMove` offers it; the server checks again and edits the documents,
+ * which the outline then shows live). */
+export function movePage(portfolio: string, page: string, collection: string, index?: number): Promise<MovedPage> {
+  return api<MovedPage>('POST', paths.movePage(portfolio, page), index === undefined ? { collection } : { collection, index });
+}
 
 /** `GET /api/me/shares`: one portfolio shared with me. */
 export interface SharedPortfolio {

@@ -27,7 +27,8 @@
 //!
 //! * [`Engine`]: the indexed engine: incremental tree and grant updates,
 //!   `check`, `access`, `explain`, `visible`, `next_change`, `may_grant`,
-//!   `may_revoke`, `may_edit_grant`, `may_remove_role`, `feedback_visible`.
+//!   `may_revoke`, `may_edit_grant`, `may_remove_role`, `may_move` (a page to
+//!   another collection), `feedback_visible`.
 //! * [`reference`]: the slow, obviously correct evaluator it is tested against.
 //! * [`snapshot`]: the [`PolicySnapshot`] a client receives, and the engine it
 //!   loads from it.
@@ -69,7 +70,7 @@ pub mod snapshot;
 pub mod token;
 pub mod tree;
 
-pub use engine::{Checker, Engine, EngineError, Explanation, Reason, RoleRemoval};
+pub use engine::{Checker, Engine, EngineError, Explanation, MoveRefusal, Reason, RoleRemoval};
 pub use expr::{Condition, ExprError, Value};
 pub use feedback::FeedbackEntry;
 pub use grant::{Grant, Subject, Timing};

@@ -134,6 +134,24 @@ impl World {
         }
     }
 
+    /// May `p` move page `node` into collection `new_parent` at `now`
+    /// (`Engine::may_move`): both exist, a page into a collection of the
+    /// same portfolio that is not its own, with Remove on the page and
+    /// Write (create a child) on the target.
+    pub fn may_move(&self, p: &Principal, node: &NodeId, new_parent: &NodeId, now: Timestamp) -> bool {
+        use super::tree::NodeKind;
+        let (Some(n), Some(t)) = (self.node(node), self.node(new_parent)) else {
+            return false;
+        };
+        let root = |id: &NodeId| self.path(id).last().map(|r| r.id.clone());
+        n.kind == NodeKind::Page
+            && t.kind == NodeKind::Collection
+            && root(node) == root(new_parent)
+            && n.parent.as_ref() != Some(new_parent)
+            && self.check(p, Action::Delete, node, now)
+            && self.check(p, Action::CreateChild, new_parent, now)
+    }
+
     /// Every node `p` may read at `now`, sorted by id.
     pub fn visible(&self, p: &Principal, now: Timestamp) -> Vec<NodeId> {
         let mut out: Vec<NodeId> = self

@@ -11,10 +11,13 @@ use super::{DocError, DocPatch, DocumentId};
 
 /// A collection document.
 ///
-/// Moving a page to another collection touches two documents: delete it here
-/// ([`CollectionDoc::delete_page`], needs Remove on the page) and add it there
-/// ([`CollectionDoc::add_page`], needs Write on the target collection); the
-/// page document itself does not change.
+/// Moving a page to another collection is not a pair of client edits: the
+/// guard refuses listing a page the engine places in another collection (its
+/// id would re-parent the node, and its access with it). The server moves it
+/// (`POST /api/portfolios/{p}/pages/{page}/move`, rule `Engine::may_move`):
+/// it re-parents the node and writes the three documents itself — the entry
+/// added to the target collection, removed from this one, and the page
+/// document's `collection`.
 #[derive(Debug, Clone)]
 pub struct CollectionDoc {
     base: Base,

@@ -173,6 +173,15 @@ impl<'a, 'p> Judge<'a, 'p> {
                             // Replacing an existing item object is deleting it and creating another.
                             let target = self.resolve(item, true);
                             self.need(&target, Action::Delete, format!("replace `{item}`"));
+                        } else if self.lives_elsewhere(item) {
+                            // An item's id is its node id: naming a node that
+                            // exists elsewhere would re-parent it (and its
+                            // grants' reach) on the server.
+                            self.reasons.push(reason(
+                                ReasonKind::Forbidden,
+                                Some(item),
+                                format!("`{item}` already exists elsewhere in the portfolio; a new item needs a new id (moving a page between collections is the server's move)"),
+                            ));
                         }
                         self.added.insert(item);
                         let parent = self.parent_now(item).unwrap_or_else(|| doc_node.clone());
@@ -267,6 +276,36 @@ impl<'a, 'p> Judge<'a, 'p> {
             },
             _ => None,
         })
+    }
+
+    /// Whether the engine knows `id` as a node outside this document's
+    /// reach, so that adding an item with that id would steal it:
+    ///
+    /// - portfolio and collection documents hold their items directly, so
+    ///   an item is within reach iff the engine's parent of `id` is this
+    ///   document's node (that is also how a page the server just moved
+    ///   here is re-listed: the engine already places it here);
+    /// - a page document holds nested sections and resources, so an item is
+    ///   within reach iff the engine places it strictly below this page (at
+    ///   any depth); the page's own node and anything above or beside it are
+    ///   not.
+    ///
+    /// Unknown ids are new nodes and always fine.
+    fn lives_elsewhere(&self, id: &str) -> bool {
+        let engine = self.ctx.engine;
+        let Some(node) = engine.node(&NodeId::new(id)) else { return false };
+        if self.kind != DocKind::Page {
+            return node.parent.as_ref().map(NodeId::as_str) != Some(self.node.as_str());
+        }
+        let mut parent = node.parent.clone();
+        for _ in 0..256 {
+            match parent {
+                Some(p) if p.as_str() == self.node => return false,
+                Some(p) => parent = engine.node(&p).and_then(|n| n.parent.clone()),
+                None => return true,
+            }
+        }
+        true
     }
 
     fn existed(&self, id: &str) -> bool {

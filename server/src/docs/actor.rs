@@ -203,7 +203,48 @@ impl DocActor {
                 true
             }
             DocCmd::Sync { conn, data } => self.on_syncs(vec![(conn, data)]).await,
+            DocCmd::Authored { changes, principal, action, reason, reply } => {
+                let (ok, answer) = self.on_authored(changes, &principal, action, reason).await;
+                let _ = reply.send(answer);
+                ok
+            }
         }
+    }
+
+    /// Applies changes the server authored (see [`DocCmd::Authored`]):
+    /// no guard, otherwise steps 3–5 as for accepted changes. Changes the
+    /// document already has are skipped, so a repeated step is a no-op.
+    async fn on_authored(&mut self, changes: Vec<Change>, principal: &str, action: String, reason: String) -> (bool, Result<(), String>) {
+        let fresh: Vec<Change> = changes.into_iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        if fresh.is_empty() {
+            return (true, Ok(()));
+        }
+        let ours: HashSet<ChangeHash> = fresh.iter().map(Change::hash).collect();
+        if fresh.iter().flat_map(|c| c.deps()).any(|d| !ours.contains(d) && self.doc.get_change_by_hash(d).is_none()) {
+            return (true, Err("the change builds on changes this document does not have".into()));
+        }
+        if let Err(e) = self.doc.apply_changes(fresh.clone()) {
+            // The document may hold part of it now: unload, the next use reloads what is stored.
+            tracing::warn!(document = %self.wire, error = %e, "a server-authored change does not apply");
+            return (false, Err(e.to_string()));
+        }
+        let now = self.state.clock().now();
+        let key = principal.to_owned();
+        let mut pending = Pending::default();
+        for c in &fresh {
+            pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Accepted, self.record.node.to_string(), action.clone(), Some(format!("change {}: {reason}", c.hash()))));
+            pending.stored.push(StoredChange { hash: c.hash(), data: c.raw_bytes().to_vec() });
+        }
+        pending.structural = true;
+        if !self.commit(pending).await {
+            return (false, Err("the change could not be stored".into()));
+        }
+        let heads = self.doc.get_heads();
+        let changed = heads != self.broadcast_heads;
+        self.broadcast_heads = heads;
+        let stale: HashSet<ConnId> = self.stale.drain().collect();
+        self.broadcast(|conn| changed || stale.contains(&conn));
+        (true, Ok(()))
     }
 
     fn peer_index(&self, conn: ConnId) -> Option<usize> {

@@ -87,6 +87,25 @@ pub enum DocCmd {
         /// The new mode.
         mode: SyncMode,
     },
+    /// Changes the server itself authored after its own decision (moving a
+    /// page: `routes::pages`). They are applied without the guard — the
+    /// route already asked the engine — but otherwise like any accepted
+    /// change: durable with one audit row each (naming `principal`, the
+    /// person on whose behalf the server acts) before they are relayed to
+    /// every peer, then the tree is reconciled. `reply` gets `Err` with a
+    /// message if they could not be applied or stored (nothing relayed).
+    Authored {
+        /// The changes (on top of the stored document).
+        changes: Vec<automerge::Change>,
+        /// The principal key for the audit log (`user:7`).
+        principal: String,
+        /// What this step is, for the audit log (`move`).
+        action: String,
+        /// A sentence for the audit log.
+        reason: String,
+        /// Answered once the changes are durable and relayed.
+        reply: tokio::sync::oneshot::Sender<Result<(), String>>,
+    },
     /// Stop serving this peer.
     Close {
         /// The connection.

@@ -92,6 +92,39 @@ pub async fn load_stored(state: &AppState, id: &DocumentId) -> Result<automerge:
     actor::load(state, id).await.map(|(doc, _)| doc).map_err(|detail| DocError::Load { id: id.to_string(), detail })
 }
 
+/// Hands changes the server authored to the actor of `record` (starting it
+/// if needed) and waits until they are durable and relayed (see
+/// [`DocCmd::Authored`]). An actor that stopped meanwhile is started again
+/// once.
+pub async fn apply_authored(
+    state: &AppState,
+    record: &DocumentRecord,
+    changes: Vec<automerge::Change>,
+    principal: &str,
+    action: &str,
+    reason: &str,
+) -> Result<(), String> {
+    for _ in 0..2 {
+        let handle = state.docs().open(state, record).await.map_err(|e| e.to_string())?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let cmd = DocCmd::Authored {
+            changes: changes.clone(),
+            principal: principal.to_owned(),
+            action: action.to_owned(),
+            reason: reason.to_owned(),
+            reply,
+        };
+        if handle.send(cmd).await.is_err() {
+            continue;
+        }
+        match answer.await {
+            Ok(result) => return result,
+            Err(_) => continue,
+        }
+    }
+    Err(format!("document `{}` is not available", record.id))
+}
+
 impl DocRegistry {
     /// The running actor of `record`, loading the document and starting the
     /// actor if needed.

@@ -9,6 +9,13 @@
 //! its pages; a page document: the page's state and its sections and
 //! resources). This also heals the `nodes` table after a crash between
 //! storing a change and updating the skeleton.
+//!
+//! A document never re-parents a node across documents: an item whose id
+//! the engine already places outside this document (for a portfolio or
+//! collection document: under another parent; for a page document: not
+//! below this page) is skipped, with everything hung below it. Moving a page
+//! to another collection is the server's own step (`routes::pages`), which
+//! re-parents the node first and then edits the documents.
 
 use std::collections::{HashMap, HashSet};
 
@@ -199,10 +206,95 @@ pub fn derive(doc: &Automerge, record: &DocumentRecord, engine: &Engine) -> Deri
             out.tree.push(TreeChange::Remove(id));
         }
     }
+    // Never re-parent a node across documents: a document only places the
+    // nodes it holds. An item naming a node the engine places outside this
+    // document's reach (another collection's page, another page's section)
+    // is left alone, and so is everything the document hangs below it. The
+    // guard refuses such items; this is the second lock, for documents
+    // written before it did and for the moment between the server's move of
+    // a page and the old collection document forgetting it.
+    let mut skipped: HashSet<NodeId> = HashSet::new();
     for n in ordered {
+        if n.parent.as_ref().is_some_and(|p| skipped.contains(p)) || elsewhere(engine, &n, here, record.role == DocumentRole::Page) {
+            tracing::debug!(node = %n.id, document = %record.id, "item names a node placed elsewhere; not re-parented");
+            skipped.insert(n.id.clone());
+            continue;
+        }
         if engine.node(&n.id) != Some(&n) {
             out.tree.push(TreeChange::Upsert(n));
         }
     }
     out
+}
+
+/// Whether the engine knows `wanted`'s id as a node this document does not
+/// hold: for a portfolio or collection document, one with another parent
+/// than the document's node; for a page document, one not strictly below
+/// the page.
+fn elsewhere(engine: &Engine, wanted: &Node, here: &NodeId, page: bool) -> bool {
+    let Some(old) = engine.node(&wanted.id) else { return false };
+    if !page {
+        return old.parent.as_ref() != Some(here);
+    }
+    let mut parent = old.parent.clone();
+    for _ in 0..256 {
+        match parent {
+            Some(p) if &p == here => return false,
+            Some(p) => parent = engine.node(&p).and_then(|n| n.parent.clone()),
+            None => return true,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use folio_core::doc::{CollectionDoc, DocumentId as WireId, PageDoc, actor};
+
+    use super::*;
+
+    fn engine() -> Engine {
+        let mut e = Engine::new();
+        e.add_node(Node::portfolio("pf", "olga")).unwrap();
+        e.add_node(Node::child("c1", NodeKind::Collection, "pf")).unwrap();
+        e.add_node(Node::child("c2", NodeKind::Collection, "pf")).unwrap();
+        e.add_node(Node::child("pg", NodeKind::Page, "c1")).unwrap();
+        e.add_node(Node::child("pg2", NodeKind::Page, "c1")).unwrap();
+        e.add_node(Node::child("u", NodeKind::Section, "pg2")).unwrap();
+        e
+    }
+
+    fn record(role: DocumentRole, node: &str) -> DocumentRecord {
+        let id = DocumentId::parse(&WireId::from_bytes([1; 16]).to_string()).unwrap();
+        DocumentRecord { id: id.clone(), portfolio: id, role, node: NodeId::new(node) }
+    }
+
+    fn upserts(d: &Derived) -> Vec<String> {
+        d.tree
+            .iter()
+            .filter_map(|c| match c {
+                TreeChange::Upsert(n) => Some(n.id.to_string()),
+                TreeChange::Remove(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_collection_document_never_re_parents_another_collections_page() {
+        let mut c = CollectionDoc::create(actor::actor_for("server", [1; 16]), "c2", "pf").unwrap();
+        c.add_page("pg", "Stolen", WireId::from_bytes([2; 16]), None).unwrap();
+        c.add_page("new", "New", WireId::from_bytes([3; 16]), None).unwrap();
+        let d = derive(c.automerge(), &record(DocumentRole::Collection, "c2"), &engine());
+        assert_eq!(upserts(&d), ["new"]);
+    }
+
+    #[test]
+    fn a_page_document_never_takes_another_pages_section() {
+        let mut p = PageDoc::create(actor::actor_for("server", [1; 16]), "pg", "c1").unwrap();
+        p.add_section("pg", "u", "Stolen", None).unwrap();
+        p.add_section("u", "below", "Below the stolen one", None).unwrap();
+        p.add_section("pg", "mine", "Mine", None).unwrap();
+        let d = derive(p.automerge(), &record(DocumentRole::Page, "pg"), &engine());
+        assert_eq!(upserts(&d), ["mine"]);
+    }
 }

@@ -117,6 +117,7 @@ impl Modify for Security {
         crate::sharing::requests::decline,
         crate::admin::web::outbox,
         crate::routes::view_as::view_as,
+        crate::routes::pages::move_page,
         crate::tokens::admin::create_service_user,
         crate::tokens::admin::list_service_users,
         crate::tokens::admin::create,

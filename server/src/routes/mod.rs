@@ -8,6 +8,7 @@
 //! | `POST/GET /api/portfolios`, `GET /api/portfolios/{id}/documents`, `POST /api/portfolios/{id}/feedback-threads` | `documents.rs` |
 //! | `POST/GET /api/portfolios/{p}/nodes/{n}/files[/{hash}]` | `files.rs` |
 //! | `GET /api/portfolios/{p}/view-as` | `view_as.rs` |
+//! | `POST /api/portfolios/{p}/pages/{page}/move` | `pages.rs` |
 //! | `GET /api/portfolios/{id}/feedback-authors`, `GET /api/portfolios/{id}/orgs/{org}/logo`, `GET /api/admin/orgs`, `PUT/GET/DELETE /api/admin/orgs/{org}/logo` | `orgs.rs` |
 //! | `GET /health` | `health.rs` |
 //! | `GET /metrics` | `metrics.rs` |
@@ -23,6 +24,7 @@ mod json;
 mod me;
 mod metrics;
 pub(crate) mod orgs;
+pub(crate) mod pages;
 mod session;
 mod sync;
 pub(crate) mod view_as;
@@ -91,6 +93,7 @@ pub fn api_routes() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/openapi.json", get(crate::openapi::openapi_json)),
         ("/admin/outbox", get(crate::admin::web::outbox)),
         ("/portfolios/{p}/view-as", get(view_as::view_as)),
+        ("/portfolios/{p}/pages/{page}/move", post(pages::move_page)),
     ];
     routes.extend(crate::sharing::routes());
     routes.extend(crate::accounts::routes());

@@ -5,12 +5,20 @@
 // on the node to rename, `write` on the parent to reorder, `delete` on the
 // node to delete — the guard's own mapping). The server decides in the end.
 //
+// "Move to…" on a page lists the collections the engine's `mayMove` allows
+// (Remove on the page, Write on the target) and asks the server
+// (`POST …/pages/{page}/move`), which re-parents the page and edits the
+// collection documents itself; the outline then follows those documents
+// live. The form says that access inherited from the old collection ends.
+//
 // A person who may read a collection but not the portfolio root sees the
 // collection documents the server lists for them, titled from the policy
 // snapshot's skeleton (DESIGN.md: never from the portfolio document).
 import type { Collection, CollectionEntry, DocId, PageEntry, Portfolio } from '../../pkg/folio_wasm.js';
 import type { Ctx } from '../app';
+import { ApiError, movePage } from '../api';
 import { h, uid } from '../dom';
+import { errorText } from '../errors';
 import { shortId } from '../format';
 import { newDocId, newNodeId, type Live } from '../live/connection';
 import { href } from '../router';
@@ -25,6 +33,21 @@ export interface OutlineSource {
   titles: () => Map<string, string>;
 }
 
+/** `movePage`, asked again a few times while the server answers
+ * `no_document`: a collection or page created here a moment ago reaches the
+ * server only once the edit naming it was accepted (and may need a fresh
+ * connection, see `live/connection.ts`). */
+async function movePageSoon(portfolio: string, page: string, collection: string): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await movePage(portfolio, page, collection);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'no_document') || attempt >= 6) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+    }
+  }
+}
+
 /** A page of the outline, as the page editor needs it. */
 export interface PageRef { node: string; title: string; doc: DocId | null; collection: string }
 
@@ -35,6 +58,11 @@ export class OutlineView {
   private adding: string | null = null;
   private message: string | null = null;
   private justOpened: string | null = null;
+  private moving: string | null = null;
+  /** The collection chosen in the open "Move to…" form (kept across redraws). */
+  private moveChoice: string | null = null;
+  /** A move request is under way (the form may be redrawn meanwhile). */
+  private moveBusy = false;
 
   constructor(private readonly ctx: Ctx, private readonly live: Live, private readonly src: OutlineSource,
     private readonly selected: string | undefined) {
@@ -44,6 +72,13 @@ export class OutlineView {
 
   private can(action: string, node: string): boolean {
     return this.live.engine(this.src.portfolio).can(action, node, Date.now());
+  }
+
+  /** Collections (other than its own) the engine lets the person move `page` to. */
+  private moveTargets(page: string, from: string): CollectionEntry[] {
+    const engine = this.live.engine(this.src.portfolio);
+    const now = Date.now();
+    return this.collections().map(({ entry }) => entry).filter((c) => c.id !== from && engine.mayMove(page, c.id, now));
   }
 
   private want(doc: DocId | null): void {
@@ -187,7 +222,52 @@ export class OutlineView {
         this.draw();
       });
     }
-    return h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
+    const targets = kind === 'page' ? this.moveTargets(id, parent) : [];
+    if (targets.length > 0) {
+      tool(t('moveTo'), 'move-to', () => { this.moving = this.moving === id ? null : id; this.moveChoice = null; this.justOpened = `move:${id}`; this.draw(); });
+    }
+    const row = h('div', { class: 'row' }, h('span', { class: 'kind' }, kindLabel), ' ', label, tools);
+    if (this.moving !== id || targets.length === 0) return row;
+    return h('div', { class: 'row-moving' }, row, this.moveForm(id, title, targets));
+  }
+
+  /** The "Move to…" form of page `id`: a labelled choice of collection, its
+   * consequence for access spelled out, Move and Cancel. */
+  private moveForm(id: string, title: string, targets: CollectionEntry[]): HTMLElement {
+    const { t } = this.ctx;
+    const selectId = uid('move');
+    const helpId = uid('move-help');
+    const select = h('select', { id: selectId, class: 'move-target', 'aria-describedby': helpId, 'data-focus-key': `move-select:${id}` },
+      ...targets.map((c) => h('option', { value: c.id }, c.title || shortId(c.id))));
+    // Someone else's change redraws the outline: keep the choice (and, through
+    // the focus keys, the focus) of the person using the form.
+    if (this.moveChoice && targets.some((c) => c.id === this.moveChoice)) select.value = this.moveChoice;
+    select.addEventListener('change', () => { this.moveChoice = select.value; });
+    const submit = h('button', { type: 'submit', class: 'move-submit', 'data-focus-key': `move-submit:${id}` }, t('moveDo'));
+    const cancel = h('button', { type: 'button', class: 'move-cancel', 'data-focus-key': `move-cancel:${id}` }, t('cancel'));
+    const form = h('form', { class: 'move-form', 'aria-label': `${t('moveTo')} ${title}` },
+      h('label', { for: selectId }, t('moveToCollection')), select, submit, cancel,
+      h('p', { id: helpId, class: 'muted move-help' }, t('moveHelp')));
+    if (this.moveBusy) submit.disabled = true;
+    const close = () => { this.moving = null; this.moveChoice = null; this.draw(); };
+    cancel.addEventListener('click', close);
+    form.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') close(); });
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (this.moveBusy) return;
+      this.moveBusy = true;
+      submit.disabled = true;
+      const to = select.value;
+      movePageSoon(this.src.portfolio, id, to).then(
+        () => { this.moveBusy = false; this.moving = null; this.moveChoice = null; this.message = null; this.draw(); },
+        (e: unknown) => { this.moveBusy = false; this.fail(errorText(e, t)); },
+      );
+    });
+    if (this.justOpened === `move:${id}`) {
+      this.justOpened = null;
+      queueMicrotask(() => select.focus());
+    }
+    return form;
   }
 
   private addForm(kind: 'collection' | 'page', parent: string, parentDoc: DocId): HTMLElement {

@@ -52,6 +52,7 @@ mod above_read;
 mod admin;
 mod eval;
 mod explain;
+mod moves;
 mod update;
 
 use std::collections::HashMap;
@@ -60,6 +61,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 pub use admin::RoleRemoval;
 pub use eval::Checker;
 pub use explain::{Explanation, Reason};
+pub use moves::MoveRefusal;
 
 use super::grant::{Grant, Subject};
 use super::ids::{GrantId, NodeId};
