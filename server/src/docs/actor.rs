@@ -236,14 +236,14 @@ impl DocActor {
             pending.stored.push(StoredChange { hash: c.hash(), data: c.raw_bytes().to_vec() });
         }
         pending.structural = true;
-        if !self.commit(pending).await {
+        let Some(stored) = self.commit(pending).await else {
             return (false, Err("the change could not be stored".into()));
-        }
+        };
         let heads = self.doc.get_heads();
         let changed = heads != self.broadcast_heads;
         self.broadcast_heads = heads;
         let stale: HashSet<ConnId> = self.stale.drain().collect();
-        self.broadcast(|conn| changed || stale.contains(&conn));
+        self.broadcast(&stored, |conn| changed || stale.contains(&conn));
         (true, Ok(()))
     }
 
