@@ -46,7 +46,8 @@ fn steady() -> (Automerge, Vec<DocPeerSync>, Vec<sync::State>) {
             let up = peer.generate_sync_message(&mut c);
             if let Some(m) = &up {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &m.clone().encode()).unwrap();
-                s.record_received(&mut doc, inc).unwrap();
+                let before = doc.get_heads();
+                s.record_received(&mut doc, inc, &before).unwrap();
             }
             let down = s.generate(&doc);
             if let Some(m) = &down {
@@ -122,7 +123,8 @@ fn bench(c: &mut Criterion) {
             || (sent.clone(), doc.clone()),
             |(mut s, mut d)| {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &announce).unwrap();
-                s.record_received(&mut d, inc).unwrap();
+                let before = d.get_heads();
+                s.record_received(&mut d, inc, &before).unwrap();
                 s
             },
             BatchSize::LargeInput,

@@ -152,6 +152,7 @@ impl Hub {
             return vec![(from.to_owned(), msg)];
         }
         // Accepted: apply (a real actor commits durably here), then record.
+        let before = self.doc.get_heads();
         if self.conns[from].mode == SyncMode::ReadWrite {
             self.doc.load_incremental(&incoming.change_bytes()).unwrap();
         }
@@ -160,7 +161,7 @@ impl Hub {
         conn.syncs
             .entry(document)
             .or_insert_with(|| DocPeerSync::new(mode))
-            .record_received(&mut self.doc, incoming)
+            .record_received(&mut self.doc, incoming, &before)
             .unwrap();
         // Answer the sender and tell every other reader, in commit order.
         let mut out = Vec::new();

@@ -145,6 +145,7 @@ impl NativePeer {
         let Ok(incoming) = IncomingSync::decode(document, data) else { return Vec::new() };
         let mut out = Vec::new();
         let mut rejected = false;
+        let before = self.doc.get_heads();
         if incoming.has_changes() {
             let sender = Sender { principal: &self.principal, profile: None };
             match unpack(&incoming).map(|changes| guard(&mut self.doc, changes, sender, &self.engine, NOW)) {
@@ -169,7 +170,7 @@ impl NativePeer {
         }
         if rejected {
             self.sync.refuse();
-        } else if self.sync.record_received(&mut self.doc, incoming).is_err() {
+        } else if self.sync.record_received(&mut self.doc, incoming, &before).is_err() {
             return out;
         }
         out.extend(self.outgoing());

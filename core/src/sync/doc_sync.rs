@@ -376,9 +376,14 @@ impl DocPeerSync {
     /// changes the peer's heads do not cover come from the document's
     /// per-actor sequence clock (`get_changes_meta`), only when something was
     /// sent. A test compares the resulting state with automerge's.
-    pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync) -> Result<(), SyncError> {
+    ///
+    /// `before`: the document's heads before this message's changes were
+    /// applied (for a message without changes, its heads now): what the
+    /// message brought advances the heads both sides share, as in automerge.
+    pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync, before: &[ChangeHash]) -> Result<(), SyncError> {
+        let carried = incoming.has_changes();
         let message = incoming.without_changes();
-        record_without_changes(&mut self.state, doc, message);
+        record_without_changes(&mut self.state, doc, message, carried.then_some(before));
         Ok(())
     }
 
@@ -401,7 +406,13 @@ impl DocPeerSync {
 
 /// `receive_sync_message` of a message without changes (see
 /// [`DocPeerSync::record_received`]).
-fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: sync::Message) {
+///
+/// `carried`: the message carried changes, already applied by the caller to
+/// a document whose heads were these. Automerge then advances the shared
+/// heads by what they brought and leaves `last_sent_heads` alone, so the
+/// next message to the peer names the new heads: the sender's
+/// acknowledgement.
+fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: sync::Message, carried: Option<&[ChangeHash]>) {
     use automerge::sync::{Capability, MessageFlags};
     let known = |h: &ChangeHash| doc.get_change_meta_by_hash(h).is_some();
     state.in_flight = false;
@@ -417,13 +428,29 @@ fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: syn
         }
         state.peer_read_only = flags.contains(MessageFlags::READ_ONLY);
     }
+    let now = doc.get_heads();
+    if let Some(before) = carried
+        && !state.read_only
+    {
+        // automerge's `advance_heads`: heads the changes added, and shared
+        // heads that are still heads.
+        let mut shared: Vec<ChangeHash> = now
+            .iter()
+            .filter(|h| !before.contains(h))
+            .chain(state.shared_heads.iter().filter(|h| now.contains(h)))
+            .copied()
+            .collect();
+        shared.sort();
+        shared.dedup();
+        state.shared_heads = shared;
+    }
     let known_heads: Vec<ChangeHash> = heads.iter().copied().filter(known).collect();
     // What we sent that the peer's heads do not cover yet stays.
     if !state.sent_hashes.is_empty() && !known_heads.is_empty() {
         let unseen: HashSet<ChangeHash> = doc.get_changes_meta(&known_heads).into_iter().map(|m| m.hash).collect();
         state.sent_hashes.retain(|h| unseen.contains(h));
     }
-    if heads == doc.get_heads() {
+    if carried.is_none() && heads == now {
         state.last_sent_heads.clone_from(&heads);
     }
     if known_heads.len() == heads.len() {

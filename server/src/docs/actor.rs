@@ -57,6 +57,10 @@ use crate::state::AppState;
 use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outcome as AuditOutcome, Snapshot, StoredChange};
 
 
+/// A judged message to record: the message, and the document's heads
+/// before its changes were applied.
+type Received = (IncomingSync, Vec<ChangeHash>);
+
 /// Compact after this many stored changes.
 const COMPACT_EVERY: usize = 500;
 
@@ -256,8 +260,9 @@ impl DocActor {
     /// answers: rejections, then one broadcast.
     async fn on_syncs(&mut self, batch: Vec<(ConnId, Vec<u8>)>) -> bool {
         let mut pending = Pending::default();
-        // Per message: the decoded message to record, or `None` if refused.
-        let mut received: Vec<(ConnId, Option<IncomingSync>)> = Vec::with_capacity(batch.len());
+        // Per message: the decoded message to record with the document's
+        // heads before its changes, or `None` if refused.
+        let mut received: Vec<(ConnId, Option<Received>)> = Vec::with_capacity(batch.len());
         for (conn, data) in batch {
             let Some(i) = self.peer_index(conn) else { continue };
             let incoming = match IncomingSync::decode(self.wire, &data) {
@@ -267,6 +272,7 @@ impl DocActor {
                     continue;
                 }
             };
+            let before = self.doc.get_heads();
             if incoming.has_changes() {
                 let changes = match incoming.changes() {
                     Ok(c) => c,
@@ -285,7 +291,7 @@ impl DocActor {
                     Judged::Ok => {}
                 }
             }
-            received.push((conn, Some(incoming)));
+            received.push((conn, Some((incoming, before))));
         }
         // Held changes whose history this batch completed, any peer's.
         loop {
@@ -326,8 +332,8 @@ impl DocActor {
             let peer = &mut self.peers[i];
             match incoming {
                 None => peer.sync.refuse(),
-                Some(incoming) => {
-                    if let Err(e) = peer.sync.record_received(&mut self.doc, incoming) {
+                Some((incoming, before)) => {
+                    if let Err(e) = peer.sync.record_received(&mut self.doc, incoming, &before) {
                         tracing::debug!(document = %self.wire, error = %e, "sync message not recorded");
                         peer.sync.refuse();
                     }

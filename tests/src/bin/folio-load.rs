@@ -19,10 +19,16 @@
 //!   sustained edits/s;
 //! - `idle`: `idle` connections that joined and stay idle: server memory.
 //!
-//! An edit is one field put (`description` of a portfolio document, a valid
-//! Folio change the guard accepts). Fan-out latency is edit sent → the change
-//! received (decoded from a sync message) by every other editor of its
-//! document. Server CPU is utime+stime
+//! `FOLIO_LOAD_SERVER_LOG=1` shows the server's log (with `FOLIO_LOG=debug`
+//! for more).
+//!
+//! An edit is one keystroke: a character typed at the end of a text — for
+//! Folio the text of a section of a page document (built through the guard
+//! at the start of each phase, as the web app builds one: the portfolio lists
+//! a collection, the collection a page, the page holds the section), for the
+//! reference server the text at the root of its document. Fan-out latency is
+//! edit sent → the change received (decoded from a sync message) by every
+//! other editor of its document. Server CPU is utime+stime
 //! from `/proc/<pid>/stat` over the phase, peak RSS `VmHWM` from
 //! `/proc/<pid>/status`; the load generator's own CPU over the phase is
 //! printed too (if it nears 200 % on 2 cores it, not the server, is the
@@ -76,7 +82,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable;
-use automerge::{AutoCommit, ChangeHash, ROOT};
+use automerge::{AutoCommit, ChangeHash, ObjType, ROOT, ReadDoc};
 use folio_core::doc::actor;
 use folio_core::sync::{
     ClientEvent, ClientRepo, DocumentId, IncomingSync, Message, PeerId, SyncMessage, codec,
@@ -186,7 +192,7 @@ impl Server {
         };
         let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("FOLIO_LOAD_SERVER_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
             .kill_on_drop(true)
             .spawn()
             .expect("start the server");
@@ -281,7 +287,8 @@ impl Server {
             }
             Kind::Reference => {
                 let mut doc = AutoCommit::new();
-                doc.put(ROOT, "description", "start").unwrap();
+                let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
+                doc.splice_text(&text, 0, 0, "start ").unwrap();
                 (DocumentId::from_bytes(rand_bytes()), Some(doc))
             }
         }
@@ -529,6 +536,52 @@ impl Client {
         Ok(())
     }
 
+    /// Folio: under the portfolio `portfolio` (open in this client), adds a
+    /// collection with one page holding one section, as the web app does
+    /// (each parent lists a document before the document is created; every
+    /// change goes through the guard), and returns the page's document: the
+    /// one the editors type into.
+    async fn build_page(&mut self, portfolio: DocumentId) -> DocumentId {
+        use folio_core::doc::{CollectionDoc, Edit, PageDoc, TypedDoc};
+        let act = self.repo.doc_mut(&portfolio).expect("open").get_actor().clone();
+        let (collection, page) = (DocumentId::from_bytes(rand_bytes()), DocumentId::from_bytes(rand_bytes()));
+        let core_id = |d: &DocumentId| folio_core::doc::DocumentId::parse(&d.to_string()).expect("document id");
+        let base = automerge::Automerge::load(&self.repo.doc_mut(&portfolio).expect("open").save()).unwrap();
+        let before = base.get_heads();
+        let mut typed = TypedDoc::from_automerge(base.with_actor(act.clone())).unwrap();
+        typed
+            .apply(&Edit::AddCollection { id: "load-c".into(), title: "Load".into(), document: core_id(&collection), index: None })
+            .unwrap();
+        let changes = typed.changes_since(&before);
+        self.repo.doc_mut(&portfolio).unwrap().apply_changes(changes).unwrap();
+        let out = self.repo.sync(&portfolio);
+        for m in out {
+            self.send(m).await;
+        }
+        // The server registers the collection's document once it has
+        // accepted the portfolio's change: wait for its heads to say so.
+        let mine = self.repo.doc_mut(&portfolio).unwrap().get_heads();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(Instant::now() < deadline, "the portfolio's change was never acknowledged");
+            if let Ok(Some(heads)) = self.step(Duration::from_millis(100), None, &mut Vec::new()).await
+                && mine.iter().all(|h| heads.contains(h))
+            {
+                break;
+            }
+            self.flush().await;
+        }
+        let mut c = CollectionDoc::create(act.clone(), "load-c", &portfolio.to_string()).unwrap();
+        c.add_page("load-p", "Typing", core_id(&page), None).unwrap();
+        self.open(collection, Some(AutoCommit::load(&c.save()).unwrap().with_actor(act.clone()))).await;
+        // Likewise the page's document is registered by the collection's reconcile.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut p = PageDoc::create(act.clone(), "load-p", "load-c").unwrap();
+        p.add_section("load-p", SECTION, "Typed", None).unwrap();
+        self.open(page, Some(AutoCommit::load(&p.save()).unwrap().with_actor(act))).await;
+        page
+    }
+
     async fn open(&mut self, doc: DocumentId, initial: Option<AutoCommit>) {
         let creating = initial.is_some();
         let m = match initial {
@@ -572,6 +625,25 @@ impl Client {
             }
         }
     }
+}
+
+/// The section of the Folio page the editors type into.
+const SECTION: &str = "load-s";
+
+/// The text being typed into: the page section's (Folio) or the root's
+/// `text` (reference).
+fn text_of(d: &AutoCommit) -> Option<automerge::ObjId> {
+    use automerge::Value;
+    let obj = |parent: &automerge::ObjId, key: &str| match d.get(parent, key).ok().flatten() {
+        Some((Value::Object(_), o)) => Some(o),
+        _ => None,
+    };
+    if let Some(t) = obj(&ROOT, "text") {
+        return Some(t);
+    }
+    let nodes = obj(&ROOT, "nodes")?;
+    let section = obj(&nodes, SECTION)?;
+    obj(&section, "text")
 }
 
 /// Saturating editors: most edits unacknowledged at once.
@@ -621,8 +693,10 @@ async fn editor(
             for _ in 0..edits {
                 i += 1;
                 let d = c.repo.doc_mut(&doc).unwrap();
-                d.put(ROOT, "description", format!("editor {n} edit {i}"))
-                    .unwrap();
+                let text = text_of(d).expect("the document has the text being typed into");
+                let at = d.length(&text);
+                let key = char::from(b'a' + ((n + i as usize) % 26) as u8);
+                d.splice_text(&text, at, 0, &key.to_string()).unwrap();
                 let h = d.commit().unwrap();
                 let mut s = shared.lock().unwrap();
                 s.sent += 1;
@@ -703,9 +777,13 @@ async fn run_editing(
     let mut clients: Vec<(Client, DocumentId)> = Vec::new();
     for d in 0..docs {
         let (id, initial) = server.new_doc().await;
-        doc_ids.push(id);
         let mut first = Client::connect(&server).await;
         first.open(id, initial).await;
+        let id = match kind {
+            Kind::Folio => first.build_page(id).await,
+            Kind::Reference => id,
+        };
+        doc_ids.push(id);
         clients.push((first, id));
         let _ = d;
     }
