@@ -321,7 +321,19 @@ fn run(
     };
     let mut verdicts = Vec::with_capacity(ordered.len());
     let mut rejected: HashSet<ChangeHash> = HashSet::new();
-    for change in ordered {
+    let mut next = 0;
+    while next < ordered.len() {
+        // A burst of permitted typing is applied in one go (`typing`, "Bursts").
+        if typing && next + 1 < ordered.len() {
+            let accepted = burst(&ctx, cache, doc, kind, &ordered[next..], &rejected, &batch, &key);
+            if !accepted.is_empty() {
+                next += accepted.len();
+                verdicts.extend(accepted);
+                continue;
+            }
+        }
+        let change = ordered[next].clone();
+        next += 1;
         let hash = change.hash();
         let reject = |reasons: Vec<Reason>, doc: &Automerge, change: &Change| ChangeVerdict {
             hash,
@@ -405,6 +417,59 @@ fn run(
         }
     }
     Verdict { changes: verdicts, heads: doc.get_heads() }
+}
+
+/// The longest run (two or more) of `changes`, from the first, that takes
+/// the typing path with nothing to refuse — dependencies present and not
+/// refused, the sender's own actor, a permitted run of characters planned
+/// against the document as it is — applied in one `apply_changes`, with each
+/// change's verdict. Empty when there is no such run of two, or when
+/// automerge would not apply it (rolled back: the changes are then judged one
+/// by one, which reports why).
+#[allow(clippy::too_many_arguments, reason = "the guard loop's state, passed once")]
+fn burst(
+    ctx: &rules::Ctx<'_>,
+    cache: &mut GuardCache,
+    doc: &mut Automerge,
+    kind: Option<schema::DocKind>,
+    changes: &[Change],
+    rejected: &HashSet<ChangeHash>,
+    batch: &HashSet<ChangeHash>,
+    key: &str,
+) -> Vec<ChangeVerdict> {
+    let heads = doc.get_heads();
+    let mut place = cache.place.clone();
+    let mut planned = Vec::new();
+    for change in changes {
+        let deps_ok = change.deps().iter().all(|d| !rejected.contains(d) && (batch.contains(d) || known(doc, d)));
+        if !deps_ok || !actor::belongs_to(change.actor_id(), key) {
+            break;
+        }
+        let Some(t) = typing::plan(ctx, doc, kind, &heads, place.as_ref(), change) else { break };
+        place = Some(t.place().clone());
+        planned.push(t);
+    }
+    if planned.len() < 2 {
+        return Vec::new();
+    }
+    let taken: Vec<Change> = changes[..planned.len()].to_vec();
+    let applied = doc.apply_changes(taken.iter().cloned()).is_ok();
+    let done = if applied { typing::burst_applied(planned, doc) } else { None };
+    let Some((patches, place)) = done else {
+        cache.place = None;
+        for c in taken.iter().rev() {
+            if doc.get_change_meta_by_hash(&c.hash()).is_some() {
+                rollback(doc, &c.hash());
+            }
+        }
+        return Vec::new();
+    };
+    cache.place = Some(place);
+    taken
+        .iter()
+        .zip(patches)
+        .map(|(c, patches)| ChangeVerdict { hash: c.hash(), outcome: Outcome::Accepted { patches } })
+        .collect()
 }
 
 fn malformed(e: &automerge::AutomergeError) -> (Vec<Reason>, Vec<RefusedText>) {
