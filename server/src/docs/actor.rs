@@ -56,7 +56,6 @@ use super::skeleton;
 use crate::state::AppState;
 use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outcome as AuditOutcome, Snapshot, StoredChange};
 
-
 /// A judged message to record: the message, and the document's heads
 /// before its changes were applied.
 type Received = (IncomingSync, Vec<ChangeHash>);
@@ -219,12 +218,15 @@ impl DocActor {
     /// no guard, otherwise steps 3–5 as for accepted changes. Changes the
     /// document already has are skipped, so a repeated step is a no-op.
     async fn on_authored(&mut self, changes: Vec<Change>, principal: &str, action: String, reason: String) -> (bool, Result<(), String>) {
-        let fresh: Vec<Change> = changes.into_iter().filter(|c| self.doc.get_change_by_hash(&c.hash()).is_none()).collect();
+        // Whether the document has a change (asking for the change itself
+        // would rebuild it from the op set).
+        let has = |doc: &Automerge, h: &ChangeHash| doc.get_change_meta_by_hash(h).is_some();
+        let fresh: Vec<Change> = changes.into_iter().filter(|c| !has(&self.doc, &c.hash())).collect();
         if fresh.is_empty() {
             return (true, Ok(()));
         }
         let ours: HashSet<ChangeHash> = fresh.iter().map(Change::hash).collect();
-        if fresh.iter().flat_map(|c| c.deps()).any(|d| !ours.contains(d) && self.doc.get_change_by_hash(d).is_none()) {
+        if fresh.iter().flat_map(|c| c.deps()).any(|d| !ours.contains(d) && !has(&self.doc, d)) {
             return (true, Err("the change builds on changes this document does not have".into()));
         }
         if let Err(e) = self.doc.apply_changes(fresh.clone()) {
@@ -243,11 +245,8 @@ impl DocActor {
         let Some(stored) = self.commit(pending).await else {
             return (false, Err("the change could not be stored".into()));
         };
-        let heads = self.doc.get_heads();
-        let changed = heads != self.broadcast_heads;
-        self.broadcast_heads = heads;
         let stale: HashSet<ConnId> = self.stale.drain().collect();
-        self.broadcast(&stored, |conn| changed || stale.contains(&conn));
+        self.relay(&stored, &stale);
         (true, Ok(()))
     }
 
@@ -340,11 +339,17 @@ impl DocActor {
                 }
             }
         }
+        self.relay(&fresh, &touched);
+        true
+    }
+
+    /// After a commit: everyone hears of `fresh` if the heads moved since the
+    /// last broadcast, otherwise only the `touched` peers (see `broadcast`).
+    fn relay(&mut self, fresh: &[StoredChange], touched: &HashSet<ConnId>) {
         let heads = self.doc.get_heads();
         let changed = heads != self.broadcast_heads;
         self.broadcast_heads = heads;
-        self.broadcast(&fresh, |conn| changed || touched.contains(&conn));
-        true
+        self.broadcast(fresh, |conn| changed || touched.contains(&conn));
     }
 
     /// Sends what it lacks to every peer `dirty` selects, in join order.

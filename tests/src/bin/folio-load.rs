@@ -573,9 +573,10 @@ impl Client {
         }
         let mut c = CollectionDoc::create(act.clone(), "load-c", &portfolio.to_string()).unwrap();
         c.add_page("load-p", "Typing", core_id(&page), None).unwrap();
+        // `open` returns once the server's heads include the collection's
+        // change, and the server registers the page's document (reconcile)
+        // before it relays a commit.
         self.open(collection, Some(AutoCommit::load(&c.save()).unwrap().with_actor(act.clone()))).await;
-        // Likewise the page's document is registered by the collection's reconcile.
-        tokio::time::sleep(Duration::from_millis(300)).await;
         let mut p = PageDoc::create(act.clone(), "load-p", "load-c").unwrap();
         p.add_section("load-p", SECTION, "Typed", None).unwrap();
         self.open(page, Some(AutoCommit::load(&p.save()).unwrap().with_actor(act))).await;
