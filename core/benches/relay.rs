@@ -3,9 +3,12 @@
 //!
 //! `cargo bench -p folio-core --bench relay`
 //!
-//! - `relay/generate` vs `relay/generate_pushing`: one broadcast of 50 fresh
-//!   changes to 100 peers in the steady state, automerge rebuilding each
-//!   change per peer vs the changes' bytes encoded once;
+//! - `relay/generate` vs `relay/generate_pushing` vs `relay/pushing_by_heads`:
+//!   one broadcast of 50 fresh changes to 100 peers in the steady state,
+//!   automerge rebuilding each change per peer vs the changes' bytes encoded
+//!   once, what each peer lacks found among the fresh changes (every peer had
+//!   everything before them) vs from each peer's heads (the document's
+//!   sequence clock);
 //! - `receive/automerge` vs `receive/record_received`: taking one peer's
 //!   heads announcement (nothing but heads, needs and a bloom filter) while
 //!   50 sent changes wait for acknowledgement.
@@ -15,7 +18,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ChangeHash, ROOT, ReadDoc};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use folio_core::sync::{DocPeerSync, DocumentId, IncomingSync, SyncMode};
+use folio_core::sync::{DocPeerSync, DocumentId, Fresh, IncomingSync, SyncMode};
 
 const PEERS: usize = 100;
 const HISTORY: usize = 3_000;
@@ -57,6 +60,9 @@ fn steady() -> (Automerge, Vec<DocPeerSync>, Vec<sync::State>) {
                 break;
             }
         }
+        // The relay learns that the peer lacks nothing at these heads.
+        let heads = doc.get_heads();
+        assert!(s.generate_pushing(&doc, &Fresh::new(&doc, &heads, std::iter::empty())).is_none());
         servers.push(s);
         clients.push(c);
     }
@@ -72,7 +78,9 @@ fn bench(c: &mut Criterion) {
             (h, doc.get_change_by_hash(&h).unwrap().raw_bytes().to_vec())
         })
         .collect();
-    let pushed: folio_core::sync::Fresh<'_> = fresh.iter().map(|(h, b)| (*h, b.as_slice())).collect();
+    let pushed = Fresh::new(&doc, &base.get_heads(), fresh.iter().map(|(h, b)| (*h, b.as_slice())));
+    // The same changes, without the heads they were committed on.
+    let by_heads = Fresh::new(&doc, &[], fresh.iter().map(|(h, b)| (*h, b.as_slice())));
 
     let mut g = c.benchmark_group("relay");
     g.sample_size(10);
@@ -93,6 +101,17 @@ fn bench(c: &mut Criterion) {
             |mut states| {
                 for s in &mut states {
                     std::hint::black_box(s.generate_pushing(&doc, &pushed));
+                }
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    g.bench_function("pushing_by_heads", |b| {
+        b.iter_batched(
+            || states.clone(),
+            |mut states| {
+                for s in &mut states {
+                    std::hint::black_box(s.generate_pushing(&doc, &by_heads));
                 }
             },
             BatchSize::LargeInput,

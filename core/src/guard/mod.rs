@@ -68,7 +68,10 @@
 //! refused text. [`guard_cached`] also keeps, in a [`GuardCache`], where the
 //! text being typed into is, valid while the document's heads are the ones
 //! it was found at, so a typing session pays for that lookup once. `guard`
-//! is `guard_cached` with a fresh cache.
+//! is `guard_cached` with a fresh cache. [`guard_senders`] judges several
+//! senders' messages in one call, applying consecutive permitted keystrokes
+//! of different people together, with the verdicts of one call per message
+//! (the `senders` module says why they are the same).
 //!
 //! # What the client gets back
 //!
@@ -80,6 +83,7 @@
 
 mod refused;
 mod rules;
+mod senders;
 mod typing;
 
 use std::collections::{HashMap, HashSet};
@@ -92,6 +96,7 @@ use crate::doc::{Author, DocPatch, actor, schema};
 use crate::time::Timestamp;
 
 pub use rules::principal_key;
+pub use senders::{Message, guard_senders};
 
 /// Who is sending, and what the server knows about them.
 #[derive(Debug, Clone, Copy)]

@@ -259,7 +259,7 @@ mod tests {
     use automerge::{Automerge, Change};
     use proptest::prelude::*;
 
-    use super::super::{GuardCache, Sender, Verdict, guard_cached, run};
+    use super::super::{GuardCache, Sender, Verdict, guard_cached, guard_senders, run};
     use crate::access::{Engine, Grant, Level, Node, NodeKind, Principal, Subject};
     use crate::doc::{Format, PageDoc, actor};
     use crate::time::Timestamp;
@@ -495,8 +495,65 @@ mod tests {
         at_once(["wendy", "carl"], &edits);
     }
 
+    /// Messages of both clients, one after the other (`sizes`: how many of
+    /// its changes each message takes, alternating clients), judged in one
+    /// `guard_senders` call against the general path on each message in
+    /// turn; returns how many messages went into a burst with another.
+    fn senders_at_once(who: [&str; 2], edits: &[(usize, usize, usize, Ed)], sizes: &[usize]) -> usize {
+        let base = page();
+        let engine = engine();
+        let people = who.map(Principal::user);
+        let incoming = changes(&base, who, edits);
+        let mut left: [std::collections::VecDeque<Change>; 2] = [0, 1].map(|c| incoming.iter().filter(|(k, _)| *k == c).map(|(_, ch)| ch.clone()).collect());
+        let mut messages = Vec::new();
+        for (j, n) in sizes.iter().cycle().take(sizes.len().max(1) * 40).enumerate() {
+            let c = j % 2;
+            let take: Vec<Change> = (0..*n).filter_map(|_| left[c].pop_front()).collect();
+            if !take.is_empty() {
+                messages.push((take, Sender { principal: &people[c], profile: None }));
+            }
+            if left.iter().all(std::collections::VecDeque::is_empty) {
+                break;
+            }
+        }
+        let (mut fast_doc, mut slow_doc) = (base.clone(), base);
+        let mut slow_cache = GuardCache::default();
+        let slow: Vec<Verdict> = messages.iter().map(|(m, s)| run(&mut slow_cache, &mut slow_doc, m.clone(), *s, &engine, NOW, false)).collect();
+        let fast = guard_senders(&mut GuardCache::default(), &mut fast_doc, messages, &engine, NOW);
+        assert_eq!(fast.len(), slow.len());
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f.changes, s.changes, "a message judged with others differs from the general path");
+        }
+        assert_eq!(fast_doc.get_heads(), slow_doc.get_heads());
+        // Messages that share heads with the next one landed in one burst.
+        fast.windows(2).filter(|w| !w[0].changes.is_empty() && w[0].heads == w[1].heads).count()
+    }
+
+    #[test]
+    fn keystrokes_of_several_senders_land_in_one_burst() {
+        // Two people typing one keystroke per message, alternately, in two sections.
+        let mut edits = Vec::new();
+        for (i, ch) in ["h", "é", "l", "😀", "o", "!"].into_iter().enumerate() {
+            edits.push((0, 0, 100, Ed::Type(ch)));
+            edits.push((1, i % 2, 0, Ed::Type("xy")));
+        }
+        assert!(senders_at_once(["wendy", "wendy"], &edits, &[1]) >= 10, "the messages were one burst");
+        // rita may not write `t`: her messages there go the usual way, and end the bursts.
+        senders_at_once(["wendy", "rita"], &edits, &[1, 2]);
+        senders_at_once(["carl", "wendy"], &edits, &[3, 1]);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn several_senders_at_once_and_general_path_agree(
+            who in prop::sample::select(vec![["wendy", "wendy"], ["wendy", "rita"], ["rita", "carl"]]),
+            edits in prop::collection::vec(edit(), 1..24),
+            sizes in prop::collection::vec(1usize..4, 1..4),
+        ) {
+            senders_at_once(who, &edits, &sizes);
+        }
+
         #[test]
         fn fast_and_general_paths_agree(
             who in prop::sample::select(vec![["wendy", "wendy"], ["wendy", "rita"], ["rita", "carl"]]),

@@ -27,6 +27,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 
 use super::error::SyncError;
+use super::fresh::Fresh;
 use super::holdback::{HoldLimits, HoldOverflow, Holdback};
 use super::ids::DocumentId;
 
@@ -102,10 +103,6 @@ impl IncomingSync {
         self.message
     }
 }
-
-/// Changes a document actor just committed, by hash, as they arrived:
-/// encoded once, handed to every peer ([`DocPeerSync::generate_pushing`]).
-pub type Fresh<'a> = std::collections::HashMap<ChangeHash, &'a [u8]>;
 
 /// What [`DocPeerSync::generate_pushing`] found for a peer.
 enum Steady {
@@ -188,7 +185,16 @@ fn unpack_chunk(piece: &[u8]) -> Result<Vec<Change>, String> {
 pub struct DocPeerSync {
     state: sync::State,
     held: Holdback,
+    /// Document heads up to which the peer has, or has been sent, every
+    /// change: everything in their history is among the ancestors of the
+    /// peer's heads or in `sent_hashes`. Set by the steady relay, forgotten
+    /// whenever the exchange starts over or automerge builds the message.
+    complete_at: Option<Vec<ChangeHash>>,
 }
+
+/// `sent_hashes` is trimmed to what the peer's heads do not cover only once
+/// it holds more than this many hashes (see [`DocPeerSync::record_received`]).
+const TRIM_SENT_AT: usize = 128;
 
 impl DocPeerSync {
     /// A fresh state, as at the start of a connection, holding at most the
@@ -203,7 +209,7 @@ impl DocPeerSync {
             SyncMode::ReadWrite => sync::State::new(),
             SyncMode::ReadOnly => sync::State::new_read_only(),
         };
-        DocPeerSync { state, held: Holdback::new(limits) }
+        DocPeerSync { state, held: Holdback::new(limits), complete_at: None }
     }
 
     /// Takes the peer's incoming changes; returns those whose history is
@@ -240,6 +246,7 @@ impl DocPeerSync {
     /// Switch mode when the peer's access level changes. Switching to
     /// read-write resets the exchange so the peer resends what was ignored.
     pub fn set_mode(&mut self, mode: SyncMode) {
+        self.complete_at = None;
         self.state.set_read_only(mode == SyncMode::ReadOnly);
     }
 
@@ -247,6 +254,7 @@ impl DocPeerSync {
     /// say. While changes are held, it asks for what they are missing, as
     /// automerge does for its own queue (see [`super::holdback`]).
     pub fn generate(&mut self, doc: &Automerge) -> Option<Vec<u8>> {
+        self.complete_at = None;
         self.message(doc).map(sync::Message::encode)
     }
 
@@ -302,21 +310,33 @@ impl DocPeerSync {
             return Steady::Unsettled;
         }
         let our_heads = doc.get_heads();
-        // What the peer lacks, in the document's order (dependencies first).
-        let lacking: Vec<ChangeHash> = doc
-            .get_changes_meta(their_heads)
-            .into_iter()
-            .map(|m| m.hash)
-            .filter(|h| !st.sent_hashes.contains(h))
-            .collect();
+        // What the peer lacks, in the document's order (dependencies first):
+        // among the fresh changes if it was complete before them, otherwise
+        // from the document's per-actor sequence clock.
+        let shortcut = fresh.base().is_some() && fresh.base() == self.complete_at.as_deref();
+        let lacking: Vec<ChangeHash> = if shortcut {
+            let lacking: Vec<ChangeHash> = fresh.not_under(their_heads).into_iter().filter(|h| !st.sent_hashes.contains(h)).collect();
+            #[cfg(debug_assertions)]
+            {
+                // Every test (and debug server) checks the shortcut.
+                let full: HashSet<ChangeHash> = doc.get_changes_meta(their_heads).into_iter().map(|m| m.hash).filter(|h| !st.sent_hashes.contains(h)).collect();
+                assert_eq!(full, lacking.iter().copied().collect::<HashSet<_>>(), "the relay's shortcut missed what a peer lacks");
+            }
+            lacking
+        } else {
+            doc.get_changes_meta(their_heads).into_iter().map(|m| m.hash).filter(|h| !st.sent_hashes.contains(h)).collect()
+        };
         let heads_unchanged = st.last_sent_heads == our_heads;
         let heads_equal = *their_heads == our_heads;
         if heads_unchanged && st.have_responded && (((heads_equal || st.read_only) && lacking.is_empty()) || st.in_flight) {
+            if lacking.is_empty() {
+                self.complete_at = Some(our_heads);
+            }
             return Steady::Nothing;
         }
         let mut chunks: Vec<Vec<u8>> = Vec::with_capacity(lacking.len());
         for h in &lacking {
-            match fresh.get(h) {
+            match fresh.bytes(h) {
                 Some(bytes) => chunks.push(bytes.to_vec()),
                 None => match doc.get_change_by_hash(h) {
                     Some(c) => chunks.push(c.raw_bytes().to_vec()),
@@ -331,7 +351,16 @@ impl DocPeerSync {
         } else {
             (MessageVersion::V1, chunks)
         };
-        let since_shared: Vec<ChangeHash> = doc.get_changes_meta(&st.shared_heads).into_iter().map(|m| m.hash).collect();
+        // What we have since the heads we share. When they are the peer's
+        // heads and the peer was complete, that is what it lacks plus what is
+        // on its way (`sent_hashes` may still name some changes its heads
+        // cover, see `record_received`: the filter then names a few more
+        // changes we have, which only spares the peer sending them).
+        let since_shared: Vec<ChangeHash> = if shortcut && st.shared_heads == *their_heads {
+            st.sent_hashes.iter().chain(&lacking).copied().collect()
+        } else {
+            doc.get_changes_meta(&st.shared_heads).into_iter().map(|m| m.hash).collect()
+        };
         let have = vec![Have { last_sync: st.shared_heads.clone(), bloom: sync::BloomFilter::from_hashes(since_shared.iter()) }];
         let mut flags = MessageFlags::new();
         flags.set(MessageFlags::SUPPORTS_SYNC_RESET);
@@ -343,6 +372,7 @@ impl DocPeerSync {
         st.last_sent_heads.clone_from(&our_heads);
         st.sent_hashes.extend(lacking.iter().copied());
         st.in_flight = true;
+        self.complete_at = Some(our_heads.clone());
         Steady::Message(Message { heads: our_heads, need: Vec::new(), have, changes: changes.into(), flags: Some(flags), version })
     }
 
@@ -373,9 +403,14 @@ impl DocPeerSync {
     /// for every message, even when nothing was sent — which on a busy
     /// document (100 peers announcing their heads after each relay, thousands
     /// of changes) was the largest cost left after the relay itself. Here the
-    /// changes the peer's heads do not cover come from the document's
-    /// per-actor sequence clock (`get_changes_meta`), only when something was
-    /// sent. A test compares the resulting state with automerge's.
+    /// trim asks the document's per-actor sequence clock
+    /// (`get_changes_meta`, which still builds the metadata of every change
+    /// the peer's heads do not cover) and runs only once more than
+    /// `TRIM_SENT_AT` hashes were sent: until then `sent_hashes` may name
+    /// changes the peer already has, which only keeps them from being sent
+    /// again — and a peer that lost them says so (a reset, or empty heads),
+    /// which clears them as in automerge. A test compares the resulting state
+    /// with automerge's.
     ///
     /// `before`: the document's heads before this message's changes were
     /// applied (for a message without changes, its heads now): what the
@@ -383,6 +418,10 @@ impl DocPeerSync {
     pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync, before: &[ChangeHash]) -> Result<(), SyncError> {
         let carried = incoming.has_changes();
         let message = incoming.without_changes();
+        let starts_over = message.heads.is_empty() || message.flags.is_some_and(|f| f.contains(sync::MessageFlags::SYNC_RESET));
+        if starts_over {
+            self.complete_at = None;
+        }
         record_without_changes(&mut self.state, doc, message, carried.then_some(before));
         Ok(())
     }
@@ -394,6 +433,7 @@ impl DocPeerSync {
     /// [`Self::purge_dependents`] first).
     pub fn refuse(&mut self) {
         let read_only = self.state.read_only;
+        self.complete_at = None;
         self.state = sync::State::new();
         self.state.read_only = read_only;
     }
@@ -445,8 +485,9 @@ fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: syn
         state.shared_heads = shared;
     }
     let known_heads: Vec<ChangeHash> = heads.iter().copied().filter(known).collect();
-    // What we sent that the peer's heads do not cover yet stays.
-    if !state.sent_hashes.is_empty() && !known_heads.is_empty() {
+    // What we sent that the peer's heads do not cover yet stays (checked
+    // once enough was sent, see `DocPeerSync::record_received`).
+    if state.sent_hashes.len() > TRIM_SENT_AT && !known_heads.is_empty() {
         let unseen: HashSet<ChangeHash> = doc.get_changes_meta(&known_heads).into_iter().map(|m| m.hash).collect();
         state.sent_hashes.retain(|h| unseen.contains(h));
     }

@@ -55,6 +55,7 @@ pub mod client;
 pub mod codec;
 pub mod doc_sync;
 pub mod error;
+pub mod fresh;
 pub mod holdback;
 pub mod ids;
 pub mod limits;
@@ -65,7 +66,8 @@ pub mod typed;
 
 pub use client::{ClientEvent, ClientOutput, ClientRepo, DocStatus};
 pub use codec::{decode, decode_with_limit, encode};
-pub use doc_sync::{DocPeerSync, Fresh, IncomingSync, SyncMode};
+pub use doc_sync::{DocPeerSync, IncomingSync, SyncMode};
+pub use fresh::Fresh;
 pub use error::{SyncError, WireError};
 pub use holdback::{HoldLimits, HoldOverflow, Holdback};
 pub use ids::{DocumentId, PeerId};

@@ -28,9 +28,14 @@
 //!    changed.
 //!
 //! Group commit: sync messages already queued when the actor takes one (up
-//! to `MAX_BATCH`) go through steps 1–2 one by one, then share steps 3–5:
+//! to `MAX_BATCH`) go through steps 1–2 in order, then share steps 3–5:
 //! one transaction, one fsync, one broadcast. Under load this turns N fsyncs
 //! and N broadcasts into one each; an idle document still answers at once.
+//! In step 2, consecutive messages that need no holding back (every
+//! dependency present, a peer that may write and holds nothing) are judged
+//! with one guard call (`folio_core::guard::guard_senders`), which applies
+//! the keystrokes of many people in one `apply_changes` and gives each
+//! message the verdict it would have had alone (`judge` module).
 //!
 //! Crash safety (tested by `server/tests/crash.rs`, which SIGKILLs the real
 //! binary under load): an acknowledged change was committed before the
@@ -44,21 +49,32 @@ use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc, ROOT};
-use folio_core::doc::DocPatch;
-use folio_core::doc::schema::{self, keys};
-use folio_core::guard::{self, Outcome, Sender};
-use folio_core::sync::{DocPeerSync, DocumentId as WireId, IncomingSync, RejectionReason, SyncMode};
+use automerge::{Automerge, Change, ChangeHash};
+use folio_core::guard;
+use folio_core::sync::{DocPeerSync, DocumentId as WireId, IncomingSync};
 use tokio::sync::mpsc;
+
+mod judge;
+
+use judge::{Judged, Pending};
 
 use super::messages::{ConnId, DocCmd, PeerInfo, ToConn};
 use super::skeleton;
 use crate::state::AppState;
-use crate::storage::{AuditEntry, DocumentId, DocumentRecord, DocumentRole, Outcome as AuditOutcome, Snapshot, StoredChange};
+use crate::storage::{DocumentId, DocumentRecord, Outcome as AuditOutcome, Snapshot, StoredChange};
 
 /// A judged message to record: the message, and the document's heads
 /// before its changes were applied.
 type Received = (IncomingSync, Vec<ChangeHash>);
+
+/// Messages of a batch waiting to be judged together: their index in the
+/// batch's list of received messages, connection and changes; and the
+/// hashes of those changes.
+#[derive(Default)]
+struct Waiting {
+    messages: Vec<(usize, ConnId, Vec<Change>)>,
+    hashes: HashSet<ChangeHash>,
+}
 
 /// Compact after this many stored changes.
 const COMPACT_EVERY: usize = 500;
@@ -111,7 +127,8 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
 
 impl DocActor {
     pub(super) fn new(state: AppState, record: DocumentRecord, wire: WireId, doc: Automerge, uncompacted: Vec<ChangeHash>) -> Self {
-        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads: Vec::new(), stale: HashSet::new(), guard_cache: guard::GuardCache::default() }
+        let broadcast_heads = doc.get_heads();
+        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads, stale: HashSet::new(), guard_cache: guard::GuardCache::default() }
     }
 
     /// Runs until idle for `idle` with no peers, or until storage fails.
@@ -262,6 +279,9 @@ impl DocActor {
         // Per message: the decoded message to record with the document's
         // heads before its changes, or `None` if refused.
         let mut received: Vec<(ConnId, Option<Received>)> = Vec::with_capacity(batch.len());
+        // Messages judged together (see `judge::may_wait`), by their index
+        // in `received`, and the hashes of their changes.
+        let mut waiting = Waiting::default();
         for (conn, data) in batch {
             let Some(i) = self.peer_index(conn) else { continue };
             let incoming = match IncomingSync::decode(self.wire, &data) {
@@ -271,7 +291,6 @@ impl DocActor {
                     continue;
                 }
             };
-            let before = self.doc.get_heads();
             if incoming.has_changes() {
                 let changes = match incoming.changes() {
                     Ok(c) => c,
@@ -280,6 +299,17 @@ impl DocActor {
                         continue;
                     }
                 };
+                if self.may_wait(i, &changes, &waiting.hashes) {
+                    waiting.hashes.extend(changes.iter().map(Change::hash));
+                    waiting.messages.push((received.len(), conn, changes));
+                    received.push((conn, Some((incoming, self.doc.get_heads()))));
+                    continue;
+                }
+                // Anything else is judged after the messages before it.
+                if !self.judge_waiting(&mut waiting, &mut received, &mut pending).await {
+                    return false;
+                }
+                let before = self.doc.get_heads();
                 match self.judge(i, changes, &mut pending).await {
                     Judged::Stop => return false,
                     Judged::Refused => {
@@ -289,8 +319,14 @@ impl DocActor {
                     Judged::Dropped => continue,
                     Judged::Ok => {}
                 }
+                received.push((conn, Some((incoming, before))));
+                continue;
             }
-            received.push((conn, Some((incoming, before))));
+            let heads = self.doc.get_heads();
+            received.push((conn, Some((incoming, heads))));
+        }
+        if !self.judge_waiting(&mut waiting, &mut received, &mut pending).await {
+            return false;
         }
         // Held changes whose history this batch completed, any peer's.
         loop {
@@ -343,13 +379,28 @@ impl DocActor {
         true
     }
 
+    /// Judges the messages waiting in `waiting` together; a refused one's
+    /// entry in `received` becomes `None`. `false` when the actor must stop.
+    async fn judge_waiting(&mut self, waiting: &mut Waiting, received: &mut [(ConnId, Option<Received>)], pending: &mut Pending) -> bool {
+        waiting.hashes.clear();
+        let messages = std::mem::take(&mut waiting.messages);
+        let Some(judged) = self.judge_together(messages, pending).await else { return false };
+        for (k, outcome) in judged {
+            if matches!(outcome, Judged::Refused | Judged::Dropped) {
+                received[k].1 = None;
+            }
+        }
+        true
+    }
+
     /// After a commit: everyone hears of `fresh` if the heads moved since the
     /// last broadcast, otherwise only the `touched` peers (see `broadcast`).
     fn relay(&mut self, fresh: &[StoredChange], touched: &HashSet<ConnId>) {
         let heads = self.doc.get_heads();
-        let changed = heads != self.broadcast_heads;
-        self.broadcast_heads = heads;
-        self.broadcast(fresh, |conn| changed || touched.contains(&conn));
+        let before = std::mem::replace(&mut self.broadcast_heads, heads.clone());
+        let changed = heads != before;
+        let fresh = folio_core::sync::Fresh::new(&self.doc, &before, fresh.iter().map(|c| (c.hash, c.data.as_slice())));
+        self.broadcast(&fresh, |conn| changed || touched.contains(&conn));
     }
 
     /// Sends what it lacks to every peer `dirty` selects, in join order.
@@ -367,191 +418,20 @@ impl DocActor {
     ///
     /// The changes this batch committed (`fresh`) are handed over as they
     /// arrived, encoded once for all peers, rather than rebuilt by automerge
-    /// for each peer; and what a peer lacks is found from its heads, not from
-    /// its bloom filter over the whole history (`DocPeerSync::generate_pushing`).
-    fn broadcast(&mut self, fresh: &[StoredChange], dirty: impl Fn(ConnId) -> bool) {
-        let fresh: folio_core::sync::Fresh<'_> = fresh.iter().map(|c| (c.hash, c.data.as_slice())).collect();
+    /// for each peer; and what a peer lacks is found among them when it had
+    /// everything before, otherwise from its heads — never from its bloom
+    /// filter over the whole history (`DocPeerSync::generate_pushing`).
+    fn broadcast(&mut self, fresh: &folio_core::sync::Fresh<'_>, dirty: impl Fn(ConnId) -> bool) {
         for p in &mut self.peers {
             if !dirty(p.info.conn) {
                 continue;
             }
-            if let Some(data) = p.sync.generate_pushing(&self.doc, &fresh) {
+            if let Some(data) = p.sync.generate_pushing(&self.doc, fresh) {
                 let _ = p.info.out.send(ToConn::Sync { document: self.wire, data });
             }
         }
     }
 
-    /// Takes a message's changes from peer `i`: holds those missing a
-    /// dependency and judges the rest (see [`Self::judge_ready`]).
-    async fn judge(&mut self, i: usize, changes: Vec<Change>, pending: &mut Pending) -> Judged {
-        if self.peers[i].info.mode == SyncMode::ReadOnly {
-            return self.judge_ready(i, changes, pending).await;
-        }
-        let waited = self.peers[i].sync.held().waited();
-        let held = self.peers[i].sync.hold(&self.doc, changes);
-        if let Some(p) = self.peers.get(i) {
-            let more = p.sync.held().waited().saturating_sub(waited);
-            self.state.metrics().changes_held.fetch_add(more, Ordering::Relaxed);
-        }
-        match held {
-            Ok(ready) if ready.is_empty() => Judged::Ok,
-            Ok(ready) => self.judge_ready(i, ready, pending).await,
-            Err(overflow) => {
-                // Nothing of this message is judged or stored; the peer's
-                // session ends (a reconnect syncs afresh), nobody else notices.
-                let peer = self.peers.remove(i);
-                tracing::warn!(document = %self.wire, conn = peer.info.conn, error = %overflow, "peer holds too many out-of-order changes; dropping it");
-                let _ = peer.info.out.send(ToConn::Fatal(format!("document `{}`: {overflow}", self.wire)));
-                Judged::Dropped
-            }
-        }
-    }
-
-    /// Guards changes of peer `i` whose history is complete, and collects
-    /// what to store, audit and answer into `pending`.
-    async fn judge_ready(&mut self, i: usize, changes: Vec<Change>, pending: &mut Pending) -> Judged {
-        let now = self.state.clock().now();
-        let info = self.peers[i].info.clone();
-        let key = guard::principal_key(&info.principal);
-        let before = self.doc.get_heads();
-        let policy = match self.state.policy().portfolio(&self.record.portfolio).await {
-            Ok(p) => p,
-            Err(e) => {
-                tracing::warn!(document = %self.wire, error = %e, "no policy for document");
-                return Judged::Stop;
-            }
-        };
-        let verdict = if info.mode == SyncMode::ReadOnly {
-            None
-        } else {
-            let sender = Sender { principal: &info.principal, profile: info.profile.as_ref() };
-            let creating = before.is_empty();
-            if creating {
-                let mut fork = self.doc.clone();
-                let mut v = policy.read(|e| guard::guard(&mut fork, changes.clone(), sender, e, now));
-                if !v.accepted().is_empty() && !self.is_registered_shape(&fork) {
-                    v = guard::Verdict { changes: Vec::new(), heads: before.clone() };
-                } else {
-                    self.doc = fork;
-                }
-                Some(v)
-            } else {
-                let cache = &mut self.guard_cache;
-                Some(policy.read(|e| guard::guard_cached(cache, &mut self.doc, changes.clone(), sender, e, now)))
-            }
-        };
-        // Refused: everything the guard refused, and everything it never
-        // judged (read-only peer, a created document of the wrong shape).
-        let known: HashSet<ChangeHash> = before.iter().copied().collect();
-        let mut accepted: Vec<(ChangeHash, Vec<DocPatch>)> = Vec::new();
-        let mut refused: Vec<(ChangeHash, Vec<String>, Option<String>)> = Vec::new();
-        let judged: HashSet<ChangeHash> = verdict.iter().flat_map(|v| v.changes.iter().map(|c| c.hash)).collect();
-        if let Some(v) = &verdict {
-            for c in &v.changes {
-                match &c.outcome {
-                    Outcome::Accepted { patches } => accepted.push((c.hash, patches.clone())),
-                    Outcome::Rejected { reasons, .. } => refused.push((
-                        c.hash,
-                        reasons.iter().map(|r| r.message.clone()).collect(),
-                        reasons.iter().find_map(|r| r.node.clone()),
-                    )),
-                }
-            }
-        }
-        for c in &changes {
-            let h = c.hash();
-            if !judged.contains(&h) && !known.contains(&h) && self.doc.get_change_by_hash(&h).is_none() {
-                let why = if info.mode == SyncMode::ReadOnly {
-                    "you have read-only access to this document".to_owned()
-                } else {
-                    format!("this document was registered as the {} of `{}`; the change made it something else", self.record.role.kind(), self.record.node)
-                };
-                refused.push((h, vec![why], None));
-            }
-        }
-        // Held changes building on a refused one can never be accepted.
-        if !refused.is_empty() {
-            let hashes: Vec<ChangeHash> = refused.iter().map(|(h, _, _)| *h).collect();
-            let purged = self.peers[i].sync.purge_dependents(&hashes);
-            let doomed: HashSet<ChangeHash> = hashes.iter().copied().chain(purged.iter().map(Change::hash)).collect();
-            for c in purged {
-                let dep = c.deps().iter().find(|d| doomed.contains(*d)).map_or_else(|| "?".to_owned(), |d| d.to_string()[..12].to_owned());
-                refused.push((c.hash(), vec![format!("it builds on change {dep} which was refused")], None));
-            }
-        }
-        // Collected for the batch's one transaction (see `commit`).
-        // The accepted changes' bytes as they arrived (asking the document
-        // for them would rebuild each from the op set).
-        let arrived: std::collections::HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), c)).collect();
-        for (h, patches) in &accepted {
-            pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Accepted, self.record.node.to_string(), action_of(patches), Some(format!("change {h}"))));
-            pending.structural |= skeleton::touches_structure(patches);
-            let data = match arrived.get(h) {
-                Some(c) => c.raw_bytes().to_vec(),
-                None => match self.doc.get_change_by_hash(h) {
-                    Some(c) => c.raw_bytes().to_vec(),
-                    None => continue,
-                },
-            };
-            pending.stored.push(StoredChange { hash: *h, data });
-        }
-        for (h, reasons, node) in &refused {
-            let node = node.clone().unwrap_or_else(|| self.record.node.to_string());
-            pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Rejected, node, "change".into(), Some(format!("change {h}: {}", reasons.join("; ")))));
-        }
-        pending.refused += refused.len();
-        if !refused.is_empty() {
-            let reasons: Vec<RejectionReason> = refused
-                .iter()
-                .flat_map(|(h, rs, _)| rs.iter().map(move |r| RejectionReason { hash: Some(*h), reason: r.clone() }))
-                .collect();
-            pending.rejections.push((info.out.clone(), refused.iter().map(|(h, _, _)| *h).collect(), reasons));
-        }
-        if refused.is_empty() { Judged::Ok } else { Judged::Refused }
-    }
-
-    fn audit_entry(&self, principal: &str, now: folio_core::time::Timestamp, outcome: AuditOutcome, node: String, action: String, reason: Option<String>) -> AuditEntry {
-        AuditEntry {
-            at: now,
-            principal: principal.to_owned(),
-            document: Some(self.record.id.clone()),
-            node: Some(node),
-            action,
-            outcome,
-            reason,
-        }
-    }
-
-    /// Whether a document being created is what the registry expects.
-    fn is_registered_shape(&self, doc: &Automerge) -> bool {
-        let kind = schema::kind_of(doc).map(|k| k.as_str());
-        let node = match doc.get(ROOT, keys::NODE).ok().flatten() {
-            Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-            _ => None,
-        };
-        match &self.record.role {
-            // Exactly the registration (`routes::documents::feedback`): its
-            // thread, anchor node, opener and author. Visibility (`may_read`)
-            // is decided from the registration, so the document must agree.
-            DocumentRole::Feedback { thread, author, opener } => {
-                let text = |obj: &automerge::ObjId, key: &str| match doc.get(obj, key).ok().flatten() {
-                    Some((automerge::Value::Scalar(s), _)) => s.as_str().map(str::to_owned),
-                    Some((automerge::Value::Object(automerge::ObjType::Text), t)) => doc.text(&t).ok(),
-                    _ => None,
-                };
-                let map = |key: &str| match doc.get(ROOT, key).ok().flatten() {
-                    Some((automerge::Value::Object(automerge::ObjType::Map), o)) => Some(o),
-                    _ => None,
-                };
-                kind == Some("feedback")
-                    && node.as_deref() == Some(thread.as_str())
-                    && text(&ROOT, keys::OPENER).as_deref() == Some(opener.as_str())
-                    && map(keys::ANCHOR).and_then(|a| text(&a, keys::NODE)).as_deref() == Some(self.record.node.as_str())
-                    && map(keys::AUTHOR).and_then(|a| text(&a, keys::PRINCIPAL)).as_deref() == Some(author.as_str())
-            }
-            role => kind == Some(role.kind()) && node.as_deref() == Some(self.record.node.as_str()),
-        }
-    }
 
     /// Brings the engine's tree in step with this document and registers the
     /// documents it names.
@@ -584,19 +464,6 @@ impl DocActor {
             Err(e) => tracing::warn!(document = %self.wire, error = %e, "compaction failed; changes stay"),
         }
     }
-}
-
-/// What a batch of judged messages leaves to do once it is durable.
-#[derive(Default)]
-struct Pending {
-    stored: Vec<StoredChange>,
-    entries: Vec<AuditEntry>,
-    rejections: Vec<(super::ConnSender, Vec<ChangeHash>, Vec<RejectionReason>)>,
-    refused: usize,
-    structural: bool,
-    /// Peers whose released (held) changes were refused: their sync state
-    /// is reset once the batch is durable, as for a refused message.
-    refused_peers: Vec<ConnId>,
 }
 
 impl DocActor {
@@ -636,22 +503,4 @@ impl DocActor {
         }
         Some(stored)
     }
-}
-
-enum Judged {
-    Ok,
-    Refused,
-    /// The peer was dropped (too many held changes); its message is ignored.
-    Dropped,
-    Stop,
-}
-
-/// A short name for what accepted patches did, for the audit log.
-fn action_of(patches: &[DocPatch]) -> String {
-    let first = patches.iter().find_map(|p| match p {
-        DocPatch::NodeAdded { .. } | DocPatch::EntryAdded { .. } => Some("create"),
-        DocPatch::NodeRemoved { .. } | DocPatch::EntryRemoved { .. } => Some("delete"),
-        _ => None,
-    });
-    first.unwrap_or("write").to_owned()
 }
