@@ -50,7 +50,7 @@ fn steady() -> (Automerge, Vec<DocPeerSync>, Vec<sync::State>) {
             if let Some(m) = &up {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &m.clone().encode()).unwrap();
                 let before = doc.get_heads();
-                s.record_received(&mut doc, inc, &before).unwrap();
+                s.record_received(&mut doc, inc, &before, None).unwrap();
             }
             let down = s.generate(&doc);
             if let Some(m) = &down {
@@ -126,6 +126,11 @@ fn bench(c: &mut Criterion) {
     let mut pc = sync::State::new();
     let announce = peer.generate_sync_message(&mut pc).unwrap_or_else(|| sync::Message::decode(&[0x42, 0, 0, 0, 0]).unwrap());
     let announce = announce.encode();
+    // The clocks of the last 4,096 changes, as the document actor keeps them.
+    let mut ancestry = folio_core::sync::Ancestry::default();
+    for c in doc.get_changes(&[]) {
+        ancestry.add(&doc, &c);
+    }
     let mut g = c.benchmark_group("receive");
     g.bench_function("automerge", |b| {
         b.iter_batched(
@@ -143,7 +148,7 @@ fn bench(c: &mut Criterion) {
             |(mut s, mut d)| {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &announce).unwrap();
                 let before = d.get_heads();
-                s.record_received(&mut d, inc, &before).unwrap();
+                s.record_received(&mut d, inc, &before, Some(&ancestry)).unwrap();
                 s
             },
             BatchSize::LargeInput,

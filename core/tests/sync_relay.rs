@@ -13,7 +13,7 @@
 use automerge::sync::{self, SyncDoc};
 use automerge::transaction::Transactable;
 use automerge::{ActorId, Automerge, ChangeHash, ROOT};
-use folio_core::sync::{DocPeerSync, DocumentId, IncomingSync, SyncMode};
+use folio_core::sync::{Ancestry, DocPeerSync, DocumentId, IncomingSync, SyncMode};
 use proptest::prelude::*;
 
 fn doc_id() -> DocumentId {
@@ -36,6 +36,9 @@ struct Server {
     fresh: Vec<(ChangeHash, Vec<u8>, usize)>,
     /// The document's heads at the last broadcast.
     broadcast_heads: Vec<ChangeHash>,
+    /// Clocks of the changes committed lately (a small window, so that
+    /// changes fall out of it during a session).
+    ancestry: Ancestry,
 }
 
 #[derive(Clone, Debug)]
@@ -75,13 +78,14 @@ impl Server {
             let h = c.hash();
             if self.doc.get_change_meta_by_hash(&h).is_none() {
                 let bytes = c.raw_bytes().to_vec();
-                self.doc.apply_changes([c]).unwrap();
+                self.doc.apply_changes([c.clone()]).unwrap();
                 if self.doc.get_change_meta_by_hash(&h).is_some() {
                     self.fresh.push((h, bytes, i));
+                    self.ancestry.add(&self.doc, &c);
                 }
             }
         }
-        self.peers[i].record_received(&mut self.doc, incoming, &before).unwrap();
+        self.peers[i].record_received(&mut self.doc, incoming, &before, Some(&self.ancestry)).unwrap();
         same_as_automerge(&self.doc, self.peers[i].state(), &expected);
     }
 
@@ -98,8 +102,8 @@ impl Server {
 }
 
 /// `record_received` leaves automerge's state, except that it trims the
-/// hashes sent only once there are many: ours may name more, but only
-/// changes the peer's heads cover.
+/// hashes sent from a window of recent changes, the rest only once there
+/// are many: ours may name more, but only changes the peer's heads cover.
 fn same_as_automerge(doc: &Automerge, ours: &sync::State, automerge: &sync::State) {
     let mut ours = ours.clone();
     if ours.sent_hashes != automerge.sent_hashes {
@@ -136,6 +140,7 @@ fn run(n: usize, steps: &[Step]) {
     tx.commit();
     let mut server = Server {
         broadcast_heads: base.get_heads(),
+        ancestry: Ancestry::new(8),
         doc: base.clone(),
         peers: (0..n).map(|_| DocPeerSync::new(SyncMode::ReadWrite)).collect(),
         fresh: Vec::new(),
@@ -270,7 +275,7 @@ fn a_lone_writer_is_acknowledged() {
             let before = server_doc.get_heads();
             let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
             server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
-            server.record_received(&mut server_doc, incoming, &before).unwrap();
+            server.record_received(&mut server_doc, incoming, &before, None).unwrap();
         }
         if let Some(m) = server.generate(&server_doc) {
             peer.receive_sync_message(&mut state, sync::Message::decode(&m).unwrap()).unwrap();
@@ -286,7 +291,7 @@ fn a_lone_writer_is_acknowledged() {
     let before = server_doc.get_heads();
     let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
     server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
-    server.record_received(&mut server_doc, incoming, &before).unwrap();
+    server.record_received(&mut server_doc, incoming, &before, None).unwrap();
     let fresh: folio_core::sync::Fresh<'_> = Default::default();
     let answer = server.generate_pushing(&server_doc, &fresh).expect("the writer is answered");
     let answer = sync::Message::decode(&answer).unwrap();

@@ -161,7 +161,7 @@ impl Hub {
         conn.syncs
             .entry(document)
             .or_insert_with(|| DocPeerSync::new(mode))
-            .record_received(&mut self.doc, incoming, &before)
+            .record_received(&mut self.doc, incoming, &before, None)
             .unwrap();
         // Answer the sender and tell every other reader, in commit order.
         let mut out = Vec::new();

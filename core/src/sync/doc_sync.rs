@@ -26,6 +26,7 @@ use std::collections::HashSet;
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
 
+use super::ancestry::Ancestry;
 use super::error::SyncError;
 use super::fresh::Fresh;
 use super::holdback::{HoldLimits, HoldOverflow, Holdback};
@@ -121,6 +122,24 @@ pub enum SyncMode {
     ReadOnly,
 }
 
+/// Whether `doc` holds the change `hash`: a lookup in its hash graph.
+/// (`get_change_meta_by_hash` would also build the change's metadata from
+/// the document's columns, which costs time that grows with the history.)
+pub fn has_change(doc: &Automerge, hash: &ChangeHash) -> bool {
+    use automerge::ReadDoc;
+    let missing = doc.get_missing_deps(std::slice::from_ref(hash));
+    if missing.is_empty() {
+        return true;
+    }
+    if missing.contains(hash) {
+        return false;
+    }
+    // Changes wait in the document's queue for dependencies (never on the
+    // server, whose guard applies only complete histories): `hash` may be
+    // one of them, which the document does not hold yet.
+    doc.get_change_meta_by_hash(hash).is_some()
+}
+
 /// The magic bytes that open every automerge storage chunk.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 
@@ -190,10 +209,14 @@ pub struct DocPeerSync {
     /// peer's heads or in `sent_hashes`. Set by the steady relay, forgotten
     /// whenever the exchange starts over or automerge builds the message.
     complete_at: Option<Vec<ChangeHash>>,
+    /// How many sent changes the window of recent clocks may fail to settle
+    /// before automerge is asked (see [`Self::trim_sent`]).
+    untrimmed_allowance: usize,
 }
 
-/// `sent_hashes` is trimmed to what the peer's heads do not cover only once
-/// it holds more than this many hashes (see [`DocPeerSync::record_received`]).
+/// Sent changes outside the window of recent clocks are settled by asking
+/// automerge once this many more have piled up (see
+/// [`DocPeerSync::record_received`]).
 const TRIM_SENT_AT: usize = 128;
 
 impl DocPeerSync {
@@ -209,7 +232,7 @@ impl DocPeerSync {
             SyncMode::ReadWrite => sync::State::new(),
             SyncMode::ReadOnly => sync::State::new_read_only(),
         };
-        DocPeerSync { state, held: Holdback::new(limits), complete_at: None }
+        DocPeerSync { state, held: Holdback::new(limits), complete_at: None, untrimmed_allowance: TRIM_SENT_AT }
     }
 
     /// Takes the peer's incoming changes; returns those whose history is
@@ -293,7 +316,7 @@ impl DocPeerSync {
     fn steady_message(&mut self, doc: &Automerge, fresh: &Fresh<'_>) -> Steady {
         use automerge::ReadDoc;
         use automerge::sync::{Capability, Have, Message, MessageFlags, MessageVersion};
-        let known = |h: &ChangeHash| doc.get_change_meta_by_hash(h).is_some();
+        let known = |h: &ChangeHash| has_change(doc, h);
         let st = &self.state;
         let (Some(their_heads), Some(their_need), Some(their_have)) = (&st.their_heads, &st.their_need, &st.their_have) else {
             return Steady::Unsettled;
@@ -402,11 +425,12 @@ impl DocPeerSync {
     /// Automerge walks every ancestor of the peer's heads — the whole history,
     /// for every message, even when nothing was sent — which on a busy
     /// document (100 peers announcing their heads after each relay, thousands
-    /// of changes) was the largest cost left after the relay itself. Here the
-    /// trim asks the document's per-actor sequence clock
-    /// (`get_changes_meta`, which still builds the metadata of every change
-    /// the peer's heads do not cover) and runs only once more than
-    /// `TRIM_SENT_AT` hashes were sent: until then `sent_hashes` may name
+    /// of changes) was the largest cost left after the relay itself. Here a
+    /// sent change the peer's heads cover is found from the vector clocks of
+    /// the changes committed lately (`ancestry`, see [`Ancestry`]), a lookup
+    /// per sent change; a change outside that window stays until more than
+    /// `TRIM_SENT_AT` are left, when the document's per-actor sequence clock
+    /// (`get_changes_meta`) settles them all. Until then `sent_hashes` may name
     /// changes the peer already has, which only keeps them from being sent
     /// again — and a peer that lost them says so (a reset, or empty heads),
     /// which clears them as in automerge. A test compares the resulting state
@@ -415,15 +439,46 @@ impl DocPeerSync {
     /// `before`: the document's heads before this message's changes were
     /// applied (for a message without changes, its heads now): what the
     /// message brought advances the heads both sides share, as in automerge.
-    pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync, before: &[ChangeHash]) -> Result<(), SyncError> {
+    pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync, before: &[ChangeHash], ancestry: Option<&Ancestry>) -> Result<(), SyncError> {
         let carried = incoming.has_changes();
         let message = incoming.without_changes();
         let starts_over = message.heads.is_empty() || message.flags.is_some_and(|f| f.contains(sync::MessageFlags::SYNC_RESET));
         if starts_over {
             self.complete_at = None;
         }
-        record_without_changes(&mut self.state, doc, message, carried.then_some(before));
+        let known_heads = record_without_changes(&mut self.state, doc, message, carried.then_some(before));
+        self.trim_sent(doc, &known_heads, ancestry);
         Ok(())
+    }
+
+    /// Forgets the sent changes that `heads` (the peer's, all in `doc`)
+    /// cover: those in `ancestry`'s window at once, the others once more than
+    /// `TRIM_SENT_AT` of them have piled up since the last time automerge
+    /// was asked (see [`Self::record_received`]).
+    fn trim_sent(&mut self, doc: &Automerge, heads: &[ChangeHash], ancestry: Option<&Ancestry>) {
+        let sent = &mut self.state.sent_hashes;
+        if sent.is_empty() || heads.is_empty() {
+            return;
+        }
+        let outside = match ancestry.and_then(|a| Some((a, a.clock(heads)?))) {
+            Some((ancestry, clock)) => {
+                let mut outside = 0;
+                sent.retain(|h| match ancestry.covers(&clock, h) {
+                    Some(covered) => !covered,
+                    None => {
+                        outside += 1;
+                        true
+                    }
+                });
+                outside
+            }
+            None => sent.len(),
+        };
+        if outside > self.untrimmed_allowance {
+            let unseen: HashSet<ChangeHash> = doc.get_changes_meta(heads).into_iter().map(|m| m.hash).collect();
+            sent.retain(|h| unseen.contains(h));
+            self.untrimmed_allowance = sent.len() + TRIM_SENT_AT;
+        }
     }
 
     /// The peer's changes were refused: forget the exchange so we neither ask
@@ -452,9 +507,9 @@ impl DocPeerSync {
 /// heads by what they brought and leaves `last_sent_heads` alone, so the
 /// next message to the peer names the new heads: the sender's
 /// acknowledgement.
-fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: sync::Message, carried: Option<&[ChangeHash]>) {
+fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: sync::Message, carried: Option<&[ChangeHash]>) -> Vec<ChangeHash> {
     use automerge::sync::{Capability, MessageFlags};
-    let known = |h: &ChangeHash| doc.get_change_meta_by_hash(h).is_some();
+    let known = |h: &ChangeHash| has_change(doc, h);
     state.in_flight = false;
     let sync::Message { heads, need, have, flags, .. } = message;
     if let Some(flags) = flags {
@@ -485,12 +540,6 @@ fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: syn
         state.shared_heads = shared;
     }
     let known_heads: Vec<ChangeHash> = heads.iter().copied().filter(known).collect();
-    // What we sent that the peer's heads do not cover yet stays (checked
-    // once enough was sent, see `DocPeerSync::record_received`).
-    if state.sent_hashes.len() > TRIM_SENT_AT && !known_heads.is_empty() {
-        let unseen: HashSet<ChangeHash> = doc.get_changes_meta(&known_heads).into_iter().map(|m| m.hash).collect();
-        state.sent_hashes.retain(|h| unseen.contains(h));
-    }
     if carried.is_none() && heads == now {
         state.last_sent_heads.clone_from(&heads);
     }
@@ -510,4 +559,5 @@ fn record_without_changes(state: &mut sync::State, doc: &Automerge, message: syn
     state.their_have = Some(have);
     state.their_heads = Some(heads);
     state.their_need = Some(need);
+    known_heads
 }

@@ -16,7 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash};
 
 /// Changes a document actor just committed (see the module docs).
 #[derive(Debug, Default)]
@@ -48,19 +48,28 @@ impl<'a> Fresh<'a> {
         let mut heads: HashSet<ChangeHash> = before.iter().copied().collect();
         let mut complete = true;
         for (hash, bytes) in committed {
-            let Some(meta) = doc.get_change_meta_by_hash(&hash) else {
-                complete = false;
-                continue;
+            // The dependencies from the bytes (the document's metadata of a
+            // change is built from its columns, which grows with the history).
+            let deps = match Change::try_from(bytes) {
+                Ok(c) if c.hash() == hash => c.deps().to_vec(),
+                _ => match doc.get_change_meta_by_hash(&hash) {
+                    Some(meta) => meta.deps,
+                    None => {
+                        complete = false;
+                        continue;
+                    }
+                },
             };
-            if changes.contains_key(&hash) {
+            if changes.contains_key(&hash) || !super::has_change(doc, &hash) {
+                complete &= changes.contains_key(&hash);
                 continue;
             }
-            for d in &meta.deps {
+            for d in &deps {
                 heads.remove(d);
             }
             heads.insert(hash);
             order.push(hash);
-            changes.insert(hash, FreshChange { bytes, deps: meta.deps });
+            changes.insert(hash, FreshChange { bytes, deps });
         }
         let mut heads: Vec<ChangeHash> = heads.into_iter().collect();
         heads.sort();

@@ -51,6 +51,7 @@
 //!   including recovery from a rejection ([`RefusedEdits`]).
 //! - [`Limits`], [`TokenBucket`]: frame size and rate, as data.
 
+pub mod ancestry;
 pub mod client;
 pub mod codec;
 pub mod doc_sync;
@@ -64,9 +65,10 @@ pub mod recovery;
 pub mod server;
 pub mod typed;
 
+pub use ancestry::Ancestry;
 pub use client::{ClientEvent, ClientOutput, ClientRepo, DocStatus};
 pub use codec::{decode, decode_with_limit, encode};
-pub use doc_sync::{DocPeerSync, IncomingSync, SyncMode};
+pub use doc_sync::{DocPeerSync, IncomingSync, SyncMode, has_change};
 pub use fresh::Fresh;
 pub use error::{SyncError, WireError};
 pub use holdback::{HoldLimits, HoldOverflow, Holdback};

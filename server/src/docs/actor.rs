@@ -51,7 +51,7 @@ use std::time::Duration;
 
 use automerge::{Automerge, Change, ChangeHash};
 use folio_core::guard;
-use folio_core::sync::{DocPeerSync, DocumentId as WireId, IncomingSync};
+use folio_core::sync::{Ancestry, DocPeerSync, DocumentId as WireId, IncomingSync};
 use tokio::sync::mpsc;
 
 mod judge;
@@ -108,6 +108,9 @@ pub(super) struct DocActor {
     /// `folio_core::guard::guard_cached`; trusted only at the heads it was
     /// found at, so it never outlives a change of the document).
     guard_cache: guard::GuardCache,
+    /// Vector clocks of the changes committed lately: which of them a
+    /// peer's heads cover (`folio_core::sync::ancestry`).
+    ancestry: Ancestry,
 }
 
 /// Loads a document from storage.
@@ -128,7 +131,7 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
 impl DocActor {
     pub(super) fn new(state: AppState, record: DocumentRecord, wire: WireId, doc: Automerge, uncompacted: Vec<ChangeHash>) -> Self {
         let broadcast_heads = doc.get_heads();
-        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads, stale: HashSet::new(), guard_cache: guard::GuardCache::default() }
+        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads, stale: HashSet::new(), guard_cache: guard::GuardCache::default(), ancestry: Ancestry::default() }
     }
 
     /// Runs until idle for `idle` with no peers, or until storage fails.
@@ -237,7 +240,7 @@ impl DocActor {
     async fn on_authored(&mut self, changes: Vec<Change>, principal: &str, action: String, reason: String) -> (bool, Result<(), String>) {
         // Whether the document has a change (asking for the change itself
         // would rebuild it from the op set).
-        let has = |doc: &Automerge, h: &ChangeHash| doc.get_change_meta_by_hash(h).is_some();
+        let has = |doc: &Automerge, h: &ChangeHash| folio_core::sync::has_change(doc, h);
         let fresh: Vec<Change> = changes.into_iter().filter(|c| !has(&self.doc, &c.hash())).collect();
         if fresh.is_empty() {
             return (true, Ok(()));
@@ -368,7 +371,7 @@ impl DocActor {
             match incoming {
                 None => peer.sync.refuse(),
                 Some((incoming, before)) => {
-                    if let Err(e) = peer.sync.record_received(&mut self.doc, incoming, &before) {
+                    if let Err(e) = peer.sync.record_received(&mut self.doc, incoming, &before, Some(&self.ancestry)) {
                         tracing::debug!(document = %self.wire, error = %e, "sync message not recorded");
                         peer.sync.refuse();
                     }
@@ -488,6 +491,11 @@ impl DocActor {
                 tracing::error!(document = %self.wire, error = %e, "cannot write the audit log");
             }
             self.uncompacted.extend(stored.iter().map(|c| c.hash));
+            for c in &stored {
+                if let Ok(change) = Change::try_from(c.data.as_slice()) {
+                    self.ancestry.add(&self.doc, &change);
+                }
+            }
         }
         // 4. the senders learn what was refused, with the server's heads.
         let heads = self.doc.get_heads();

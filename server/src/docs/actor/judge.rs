@@ -58,7 +58,7 @@ impl DocActor {
         changes
             .iter()
             .flat_map(Change::deps)
-            .all(|d| mine.contains(d) || waiting.contains(d) || self.doc.get_change_meta_by_hash(d).is_some())
+            .all(|d| mine.contains(d) || waiting.contains(d) || folio_core::sync::has_change(&self.doc, d))
     }
 
     /// Judges the waiting messages of a batch, in order, with one guard call
