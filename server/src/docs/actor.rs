@@ -76,6 +76,13 @@ struct Waiting {
     hashes: HashSet<ChangeHash>,
 }
 
+/// Shortest time between two relays of a document. Under load every
+/// commit would otherwise go out to every peer as its own message (100
+/// editors typing: hundreds of messages a second to each browser); waiting
+/// this long gathers them, and an idle document is not delayed at all (its
+/// last relay is long past).
+const RELAY_EVERY: Duration = Duration::from_millis(10);
+
 /// Compact after this many stored changes.
 const COMPACT_EVERY: usize = 500;
 
@@ -111,6 +118,8 @@ pub(super) struct DocActor {
     /// Vector clocks of the changes committed lately: which of them a
     /// peer's heads cover (`folio_core::sync::ancestry`).
     ancestry: Ancestry,
+    /// When the last relay went out.
+    last_relay: Option<std::time::Instant>,
 }
 
 /// Loads a document from storage.
@@ -131,7 +140,7 @@ pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge
 impl DocActor {
     pub(super) fn new(state: AppState, record: DocumentRecord, wire: WireId, doc: Automerge, uncompacted: Vec<ChangeHash>) -> Self {
         let broadcast_heads = doc.get_heads();
-        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads, stale: HashSet::new(), guard_cache: guard::GuardCache::default(), ancestry: Ancestry::default() }
+        DocActor { state, record, wire, doc, uncompacted, peers: Vec::new(), broadcast_heads, stale: HashSet::new(), guard_cache: guard::GuardCache::default(), ancestry: Ancestry::default(), last_relay: None }
     }
 
     /// Runs until idle for `idle` with no peers, or until storage fails.
@@ -161,6 +170,13 @@ impl DocActor {
             // and runs after it, so the order of commands is kept.
             let (ok, rest) = match cmd {
                 DocCmd::Sync { conn, data } => {
+                    // A busy document relays at most once per `RELAY_EVERY`:
+                    // what arrives meanwhile joins this batch.
+                    if let Some(wait) = self.last_relay.map(|t| RELAY_EVERY.saturating_sub(t.elapsed()))
+                        && !wait.is_zero()
+                    {
+                        tokio::time::sleep(wait).await;
+                    }
                     let mut batch = vec![(conn, data)];
                     let mut rest = None;
                     while batch.len() < MAX_BATCH {
@@ -399,6 +415,7 @@ impl DocActor {
     /// After a commit: everyone hears of `fresh` if the heads moved since the
     /// last broadcast, otherwise only the `touched` peers (see `broadcast`).
     fn relay(&mut self, fresh: &[StoredChange], touched: &HashSet<ConnId>) {
+        self.last_relay = Some(std::time::Instant::now());
         let heads = self.doc.get_heads();
         let before = std::mem::replace(&mut self.broadcast_heads, heads.clone());
         let changed = heads != before;

@@ -330,7 +330,7 @@ struct Client {
     /// Received, decoded, not yet applied: the latest sync message (with the
     /// original envelope) carrying every change received since the last
     /// application.
-    inbox: Option<(SyncMessage, automerge::sync::Message)>,
+    inbox: Option<(SyncMessage, automerge::sync::Message, Vec<Vec<u8>>)>,
 }
 
 /// Bookkeeping shared by all editors of a phase.
@@ -478,14 +478,14 @@ impl Client {
         }
         let Message::Sync(m) = message else { unreachable!("matched above") };
         let mut decoded = incoming.message().clone();
+        // The changes received since the last application, in arrival order
+        // (each message's chunks copied once, not the whole inbox again).
+        let mut chunks: Vec<Vec<u8>> = Vec::new();
         match self.inbox.take() {
-            Some((prev, earlier)) if prev.document_id == m.document_id => {
+            Some((prev, _, earlier)) if prev.document_id == m.document_id => {
                 // Later heads, needs and bloom supersede earlier ones; the
-                // changes of both are kept, in arrival order.
-                let mut chunks: Vec<Vec<u8>> =
-                    earlier.changes.iter().map(<[u8]>::to_vec).collect();
-                chunks.extend(decoded.changes.iter().map(<[u8]>::to_vec));
-                decoded.changes = automerge::sync::ChunkList::from(chunks);
+                // changes of both are kept.
+                chunks = earlier;
             }
             Some(other) => {
                 self.inbox = Some(other);
@@ -493,10 +493,12 @@ impl Client {
             }
             None => {}
         }
+        chunks.extend(decoded.changes.iter().map(<[u8]>::to_vec));
+        decoded.changes = automerge::sync::ChunkList::empty();
         let reset = decoded
             .flags
             .is_some_and(|f| f.contains(automerge::sync::MessageFlags::SYNC_RESET));
-        self.inbox = Some((m, decoded));
+        self.inbox = Some((m, decoded, chunks));
         if reset {
             self.apply_inbox().await?;
         }
@@ -506,9 +508,10 @@ impl Client {
     /// Applies the inbox (the latest sync message, carrying every change
     /// received since the last application) through the repo.
     async fn apply_inbox(&mut self) -> Result<(), ()> {
-        let Some((mut m, decoded)) = self.inbox.take() else {
+        let Some((mut m, mut decoded, chunks)) = self.inbox.take() else {
             return Ok(());
         };
+        decoded.changes = automerge::sync::ChunkList::from(chunks);
         m.data = decoded.encode();
         self.handle(Message::Sync(m)).await
     }
