@@ -76,11 +76,12 @@ struct Waiting {
     hashes: HashSet<ChangeHash>,
 }
 
-/// Shortest time between two relays of a document. Under load every
-/// commit would otherwise go out to every peer as its own message (100
-/// editors typing: hundreds of messages a second to each browser); waiting
-/// this long gathers them, and an idle document is not delayed at all (its
-/// last relay is long past).
+/// Shortest time between two relays of changes of a document. Under load
+/// every commit would otherwise go out to every peer as its own message
+/// (100 editors typing: hundreds of messages a second to each browser);
+/// waiting this long gathers them, and an idle document is not delayed at
+/// all (its last relay is long past). Relays that only answer head
+/// announcements do not count.
 const RELAY_EVERY: Duration = Duration::from_millis(10);
 
 /// Compact after this many stored changes.
@@ -118,7 +119,7 @@ pub(super) struct DocActor {
     /// Vector clocks of the changes committed lately: which of them a
     /// peer's heads cover (`folio_core::sync::ancestry`).
     ancestry: Ancestry,
-    /// When the last relay went out.
+    /// When the last relay carrying changes went out.
     last_relay: Option<std::time::Instant>,
 }
 
@@ -415,7 +416,9 @@ impl DocActor {
     /// After a commit: everyone hears of `fresh` if the heads moved since the
     /// last broadcast, otherwise only the `touched` peers (see `broadcast`).
     fn relay(&mut self, fresh: &[StoredChange], touched: &HashSet<ConnId>) {
-        self.last_relay = Some(std::time::Instant::now());
+        if !fresh.is_empty() {
+            self.last_relay = Some(std::time::Instant::now());
+        }
         let heads = self.doc.get_heads();
         let before = std::mem::replace(&mut self.broadcast_heads, heads.clone());
         let changed = heads != before;
