@@ -72,15 +72,15 @@ fn steady() -> (Automerge, Vec<DocPeerSync>, Vec<sync::State>) {
 fn bench(c: &mut Criterion) {
     let (base, states, _) = steady();
     let mut doc = base.clone();
-    let fresh: Vec<(ChangeHash, Vec<u8>)> = (0..FRESH)
+    let fresh: Vec<automerge::Change> = (0..FRESH)
         .map(|n| {
             let h = edit(&mut doc, n % PEERS, HISTORY + n);
-            (h, doc.get_change_by_hash(&h).unwrap().raw_bytes().to_vec())
+            doc.get_change_by_hash(&h).unwrap()
         })
         .collect();
-    let pushed = Fresh::new(&doc, &base.get_heads(), fresh.iter().map(|(h, b)| (*h, b.as_slice())));
+    let pushed = Fresh::new(&doc, &base.get_heads(), &fresh);
     // The same changes, without the heads they were committed on.
-    let by_heads = Fresh::new(&doc, &[], fresh.iter().map(|(h, b)| (*h, b.as_slice())));
+    let by_heads = Fresh::new(&doc, &[], &fresh);
 
     let mut g = c.benchmark_group("relay");
     g.sample_size(10);

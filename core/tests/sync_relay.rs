@@ -32,8 +32,8 @@ struct Peer {
 struct Server {
     doc: Automerge,
     peers: Vec<DocPeerSync>,
-    /// Changes committed since the last broadcast, with their sender.
-    fresh: Vec<(ChangeHash, Vec<u8>, usize)>,
+    /// Changes committed since the last broadcast.
+    fresh: Vec<automerge::Change>,
     /// The document's heads at the last broadcast.
     broadcast_heads: Vec<ChangeHash>,
     /// Clocks of the changes committed lately (a small window, so that
@@ -77,11 +77,10 @@ impl Server {
         for c in incoming.changes().unwrap() {
             let h = c.hash();
             if self.doc.get_change_meta_by_hash(&h).is_none() {
-                let bytes = c.raw_bytes().to_vec();
                 self.doc.apply_changes([c.clone()]).unwrap();
                 if self.doc.get_change_meta_by_hash(&h).is_some() {
-                    self.fresh.push((h, bytes, i));
                     self.ancestry.add(&self.doc, &c);
+                    self.fresh.push(c);
                 }
             }
         }
@@ -90,7 +89,7 @@ impl Server {
     }
 
     fn broadcast(&mut self, peers: &mut [Peer]) {
-        let theirs = folio_core::sync::Fresh::new(&self.doc, &self.broadcast_heads, self.fresh.iter().map(|(h, b, _)| (*h, b.as_slice())));
+        let theirs = folio_core::sync::Fresh::new(&self.doc, &self.broadcast_heads, &self.fresh);
         for (i, p) in self.peers.iter_mut().enumerate() {
             if let Some(m) = if std::env::var("PLAIN").is_ok() { p.generate(&self.doc) } else { p.generate_pushing(&self.doc, &theirs) } {
                 peers[i].inbox.push(m);

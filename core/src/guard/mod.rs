@@ -88,7 +88,10 @@ mod typing;
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, PatchLog, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, PatchLog};
+
+/// Whether the document holds a change (a hash-graph lookup).
+use crate::sync::has_change as known;
 use serde::Serialize;
 
 use crate::access::{Engine, Principal};
@@ -535,12 +538,6 @@ fn causal_order(changes: Vec<Change>) -> Vec<Change> {
     }
     let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
     order.into_iter().filter_map(|i| slots[i].take()).collect()
-}
-
-/// Whether the document has this change (a hash-graph lookup; fetching the
-/// change itself would re-encode it).
-fn known(doc: &Automerge, h: &ChangeHash) -> bool {
-    doc.get_missing_deps(std::slice::from_ref(h)).is_empty()
 }
 
 fn short(h: &ChangeHash) -> String {

@@ -25,51 +25,37 @@ pub struct Fresh<'a> {
     before: Vec<ChangeHash>,
     /// Commit order (a change after its dependencies).
     order: Vec<ChangeHash>,
-    changes: HashMap<ChangeHash, FreshChange<'a>>,
+    changes: HashMap<ChangeHash, &'a Change>,
     /// The heads before plus these changes are the document's heads now.
     complete: bool,
 }
 
-#[derive(Debug)]
-struct FreshChange<'a> {
-    bytes: &'a [u8],
-    deps: Vec<ChangeHash>,
-}
-
 impl<'a> Fresh<'a> {
     /// The changes committed to `doc` since its heads were `before`, in
-    /// commit order, each with its bytes as it arrived. If they do not
-    /// account for the document's heads now (a change applied some other
-    /// way), they are still handed over as bytes, but no peer takes the
-    /// shortcut of looking for what it lacks among them alone.
-    pub fn new(doc: &Automerge, before: &[ChangeHash], committed: impl IntoIterator<Item = (ChangeHash, &'a [u8])>) -> Self {
+    /// commit order, as they arrived. If they do not account for the
+    /// document's heads now (a change applied some other way), they are
+    /// still handed over, but no peer takes the shortcut of looking for what
+    /// it lacks among them alone.
+    pub fn new(doc: &Automerge, before: &[ChangeHash], committed: impl IntoIterator<Item = &'a Change>) -> Self {
         let mut order = Vec::new();
         let mut changes = HashMap::new();
         let mut heads: HashSet<ChangeHash> = before.iter().copied().collect();
         let mut complete = true;
-        for (hash, bytes) in committed {
-            // The dependencies from the bytes (the document's metadata of a
-            // change is built from its columns, which grows with the history).
-            let deps = match Change::try_from(bytes) {
-                Ok(c) if c.hash() == hash => c.deps().to_vec(),
-                _ => match doc.get_change_meta_by_hash(&hash) {
-                    Some(meta) => meta.deps,
-                    None => {
-                        complete = false;
-                        continue;
-                    }
-                },
-            };
-            if changes.contains_key(&hash) || !super::has_change(doc, &hash) {
-                complete &= changes.contains_key(&hash);
+        for change in committed {
+            let hash = change.hash();
+            if changes.contains_key(&hash) {
                 continue;
             }
-            for d in &deps {
+            if !super::has_change(doc, &hash) {
+                complete = false;
+                continue;
+            }
+            for d in change.deps() {
                 heads.remove(d);
             }
             heads.insert(hash);
             order.push(hash);
-            changes.insert(hash, FreshChange { bytes, deps });
+            changes.insert(hash, change);
         }
         let mut heads: Vec<ChangeHash> = heads.into_iter().collect();
         heads.sort();
@@ -85,7 +71,7 @@ impl<'a> Fresh<'a> {
 
     /// A change's bytes as it arrived.
     pub(super) fn bytes(&self, hash: &ChangeHash) -> Option<&'a [u8]> {
-        self.changes.get(hash).map(|c| c.bytes)
+        self.changes.get(hash).map(|c| c.raw_bytes())
     }
 
     /// The changes in commit order that are not ancestors of (or among)
@@ -101,7 +87,7 @@ impl<'a> Fresh<'a> {
                 continue;
             }
             if let Some(c) = self.changes.get(&h) {
-                stack.extend(c.deps.iter().filter(|d| self.changes.contains_key(*d) && !covered.contains(*d)));
+                stack.extend(c.deps().iter().filter(|d| self.changes.contains_key(*d) && !covered.contains(*d)));
             }
         }
         self.order.iter().filter(|h| !covered.contains(*h)).copied().collect()
@@ -115,11 +101,11 @@ mod tests {
 
     use super::*;
 
-    fn edit(doc: &mut Automerge, v: i64) -> (ChangeHash, Vec<u8>) {
+    fn edit(doc: &mut Automerge, v: i64) -> (ChangeHash, Change) {
         let mut tx = doc.transaction();
         tx.put(ROOT, "k", v).unwrap();
         let h = tx.commit().0.unwrap();
-        (h, doc.get_change_by_hash(&h).unwrap().raw_bytes().to_vec())
+        (h, doc.get_change_by_hash(&h).unwrap())
     }
 
     #[test]
@@ -129,15 +115,15 @@ mod tests {
         let before = doc.get_heads();
         let (h1, b1) = edit(&mut doc, 1);
         let (h2, b2) = edit(&mut doc, 2);
-        let all = Fresh::new(&doc, &before, [(h1, b1.as_slice()), (h2, b2.as_slice())]);
+        let all = Fresh::new(&doc, &before, [&b1, &b2]);
         assert_eq!(all.base(), Some(before.as_slice()));
         assert_eq!(all.not_under(&before), vec![h1, h2]);
         assert_eq!(all.not_under(&[h1]), vec![h2]);
         assert!(all.not_under(&[h2]).is_empty());
-        assert_eq!(all.bytes(&h1), Some(b1.as_slice()));
+        assert_eq!(all.bytes(&h1), Some(b1.raw_bytes()));
         // One change missing: the heads are not accounted for.
-        let part = Fresh::new(&doc, &before, [(h1, b1.as_slice())]);
+        let part = Fresh::new(&doc, &before, [&b1]);
         assert_eq!(part.base(), None);
-        assert_eq!(part.bytes(&h1), Some(b1.as_slice()));
+        assert_eq!(part.bytes(&h1), Some(b1.raw_bytes()));
     }
 }

@@ -49,7 +49,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash};
+
+use super::has_change as has;
 
 /// How much one peer may make the server hold for one document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,11 +97,6 @@ pub struct Holdback {
     bytes: usize,
     /// Changes that had to wait, ever (for metrics).
     waited: u64,
-}
-
-/// Whether the document has this change (a hash-graph lookup).
-fn has(doc: &Automerge, h: &ChangeHash) -> bool {
-    doc.get_missing_deps(std::slice::from_ref(h)).is_empty()
 }
 
 impl Holdback {

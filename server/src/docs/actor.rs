@@ -276,8 +276,8 @@ impl DocActor {
         let mut pending = Pending::default();
         for c in &fresh {
             pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Accepted, self.record.node.to_string(), action.clone(), Some(format!("change {}: {reason}", c.hash()))));
-            pending.stored.push(StoredChange { hash: c.hash(), data: c.raw_bytes().to_vec() });
         }
+        pending.accepted = fresh;
         pending.structural = true;
         let Some(stored) = self.commit(pending).await else {
             return (false, Err("the change could not be stored".into()));
@@ -415,14 +415,14 @@ impl DocActor {
 
     /// After a commit: everyone hears of `fresh` if the heads moved since the
     /// last broadcast, otherwise only the `touched` peers (see `broadcast`).
-    fn relay(&mut self, fresh: &[StoredChange], touched: &HashSet<ConnId>) {
+    fn relay(&mut self, fresh: &[Change], touched: &HashSet<ConnId>) {
         if !fresh.is_empty() {
             self.last_relay = Some(std::time::Instant::now());
         }
         let heads = self.doc.get_heads();
         let before = std::mem::replace(&mut self.broadcast_heads, heads.clone());
         let changed = heads != before;
-        let fresh = folio_core::sync::Fresh::new(&self.doc, &before, fresh.iter().map(|c| (c.hash, c.data.as_slice())));
+        let fresh = folio_core::sync::Fresh::new(&self.doc, &before, fresh);
         self.broadcast(&fresh, |conn| changed || touched.contains(&conn));
     }
 
@@ -494,8 +494,10 @@ impl DocActor {
     /// changes, counts, and reconciles the tree. `None` if accepted changes
     /// could not be stored (the actor must stop: memory is ahead of disk).
     /// Gives back the stored changes, for the broadcast.
-    async fn commit(&mut self, pending: Pending) -> Option<Vec<StoredChange>> {
-        let Pending { stored, entries, rejections, refused, structural, .. } = pending;
+    async fn commit(&mut self, pending: Pending) -> Option<Vec<Change>> {
+        let Pending { accepted, entries, rejections, refused, structural, .. } = pending;
+        // Stored as they arrived.
+        let stored: Vec<StoredChange> = accepted.iter().map(|c| StoredChange { hash: c.hash(), data: c.raw_bytes().to_vec() }).collect();
         // 3. durable before anything is acknowledged or relayed: the accepted
         // changes and the audit rows of every judged change (accepted and
         // refused) go into one transaction, so an acknowledged change always
@@ -511,10 +513,8 @@ impl DocActor {
                 tracing::error!(document = %self.wire, error = %e, "cannot write the audit log");
             }
             self.uncompacted.extend(stored.iter().map(|c| c.hash));
-            for c in &stored {
-                if let Ok(change) = Change::try_from(c.data.as_slice()) {
-                    self.ancestry.add(&self.doc, &change);
-                }
+            for c in &accepted {
+                self.ancestry.add(&self.doc, c);
             }
         }
         // 4. the senders learn what was refused, with the server's heads.
@@ -529,6 +529,6 @@ impl DocActor {
         if structural {
             self.reconcile().await;
         }
-        Some(stored)
+        Some(accepted)
     }
 }

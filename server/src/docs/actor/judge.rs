@@ -14,7 +14,7 @@ use folio_core::sync::{RejectionReason, SyncMode};
 use super::super::messages::{ConnId, ConnSender, PeerInfo, ToConn};
 use super::super::skeleton;
 use super::DocActor;
-use crate::storage::{AuditEntry, DocumentRole, Outcome as AuditOutcome, StoredChange};
+use crate::storage::{AuditEntry, DocumentRole, Outcome as AuditOutcome};
 
 impl DocActor {
     /// Takes a message's changes from peer `i`: holds those missing a
@@ -192,20 +192,20 @@ impl DocActor {
             }
         }
         // Collected for the batch's one transaction (see `commit`).
-        // The accepted changes' bytes as they arrived (asking the document
-        // for them would rebuild each from the op set).
+        // The accepted changes as they arrived (asking the document for them
+        // would rebuild each from the op set).
         let arrived: std::collections::HashMap<ChangeHash, &Change> = changes.iter().map(|c| (c.hash(), c)).collect();
         for (h, patches) in &accepted {
             pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Accepted, self.record.node.to_string(), action_of(patches), Some(format!("change {h}"))));
             pending.structural |= skeleton::touches_structure(patches);
-            let data = match arrived.get(h) {
-                Some(c) => c.raw_bytes().to_vec(),
+            let change = match arrived.get(h) {
+                Some(c) => (*c).clone(),
                 None => match self.doc.get_change_by_hash(h) {
-                    Some(c) => c.raw_bytes().to_vec(),
+                    Some(c) => c,
                     None => continue,
                 },
             };
-            pending.stored.push(StoredChange { hash: *h, data });
+            pending.accepted.push(change);
         }
         for (h, reasons, node) in &refused {
             let node = node.clone().unwrap_or_else(|| self.record.node.to_string());
@@ -269,7 +269,8 @@ impl DocActor {
 /// What a batch of judged messages leaves to do once it is durable.
 #[derive(Default)]
 pub(super) struct Pending {
-    pub(super) stored: Vec<StoredChange>,
+    /// The accepted changes, in the order they were applied.
+    pub(super) accepted: Vec<Change>,
     pub(super) entries: Vec<AuditEntry>,
     pub(super) rejections: Vec<(ConnSender, Vec<ChangeHash>, Vec<RejectionReason>)>,
     pub(super) refused: usize,
