@@ -50,7 +50,7 @@ fn steady() -> (Automerge, Vec<DocPeerSync>, Vec<sync::State>) {
             if let Some(m) = &up {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &m.clone().encode()).unwrap();
                 let before = doc.get_heads();
-                s.record_received(&mut doc, inc, &before, None).unwrap();
+                s.record_received(&doc, inc, &before, None).unwrap();
             }
             let down = s.generate(&doc);
             if let Some(m) = &down {
@@ -145,10 +145,10 @@ fn bench(c: &mut Criterion) {
     g.bench_function("record_received", |b| {
         b.iter_batched(
             || (sent.clone(), doc.clone()),
-            |(mut s, mut d)| {
+            |(mut s, d)| {
                 let inc = IncomingSync::decode(DocumentId::from_bytes([1; 16]), &announce).unwrap();
                 let before = d.get_heads();
-                s.record_received(&mut d, inc, &before, Some(&ancestry)).unwrap();
+                s.record_received(&d, inc, &before, Some(&ancestry)).unwrap();
                 s
             },
             BatchSize::LargeInput,

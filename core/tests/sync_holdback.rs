@@ -232,7 +232,7 @@ fn the_server_asks_for_what_held_changes_miss_and_the_peer_sends_it() {
     server.receive(0, incoming.changes().unwrap());
     assert_eq!(server.held(), 3);
     let before = server.doc.get_heads();
-    server.peers[0].1.record_received(&mut server.doc, incoming, &before, None).unwrap();
+    server.peers[0].1.record_received(&server.doc, incoming, &before, None).unwrap();
 
     // The server asks for the missing change only, without a bloom filter.
     let ask = server.peers[0].1.generate(&server.doc).expect("the server asks");

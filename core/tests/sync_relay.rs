@@ -84,7 +84,7 @@ impl Server {
                 }
             }
         }
-        self.peers[i].record_received(&mut self.doc, incoming, &before, Some(&self.ancestry)).unwrap();
+        self.peers[i].record_received(&self.doc, incoming, &before, Some(&self.ancestry)).unwrap();
         same_as_automerge(&self.doc, self.peers[i].state(), &expected);
     }
 
@@ -274,7 +274,7 @@ fn a_lone_writer_is_acknowledged() {
             let before = server_doc.get_heads();
             let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
             server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
-            server.record_received(&mut server_doc, incoming, &before, None).unwrap();
+            server.record_received(&server_doc, incoming, &before, None).unwrap();
         }
         if let Some(m) = server.generate(&server_doc) {
             peer.receive_sync_message(&mut state, sync::Message::decode(&m).unwrap()).unwrap();
@@ -290,7 +290,7 @@ fn a_lone_writer_is_acknowledged() {
     let before = server_doc.get_heads();
     let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
     server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
-    server.record_received(&mut server_doc, incoming, &before, None).unwrap();
+    server.record_received(&server_doc, incoming, &before, None).unwrap();
     let fresh: folio_core::sync::Fresh<'_> = Default::default();
     let answer = server.generate_pushing(&server_doc, &fresh).expect("the writer is answered");
     let answer = sync::Message::decode(&answer).unwrap();

@@ -170,7 +170,7 @@ impl NativePeer {
         }
         if rejected {
             self.sync.refuse();
-        } else if self.sync.record_received(&mut self.doc, incoming, &before, None).is_err() {
+        } else if self.sync.record_received(&self.doc, incoming, &before, None).is_err() {
             return out;
         }
         out.extend(self.outgoing());

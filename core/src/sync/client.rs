@@ -23,11 +23,14 @@
 
 use std::collections::BTreeMap;
 
-use automerge::sync::{self, SyncDoc};
-use automerge::{ActorId, AutoCommit, ChangeHash};
+use std::collections::{HashMap, HashSet};
+
+use automerge::{ActorId, AutoCommit, Automerge, Change, ChangeHash};
 
 use super::codec;
+use super::doc_sync::{DocPeerSync, IncomingSync, SyncMode};
 use super::error::SyncError;
+use super::fresh::Fresh;
 use super::ids::{DocumentId, PeerId};
 use super::message::*;
 use super::recovery::{RefusedEdits, recover};
@@ -108,8 +111,15 @@ pub struct ClientOutput {
 #[derive(Debug)]
 struct ClientDoc {
     doc: AutoCommit,
-    state: sync::State,
+    /// The exchange with the server over this document: automerge's sync
+    /// state, with the server side's cheaper bookkeeping of what arrived
+    /// (see [`ClientRepo::receive`]).
+    sync: DocPeerSync,
     status: DocStatus,
+}
+
+fn fresh_exchange() -> DocPeerSync {
+    DocPeerSync::new(SyncMode::ReadWrite)
 }
 
 /// The client's protocol state and documents.
@@ -208,7 +218,7 @@ impl ClientRepo {
             id,
             ClientDoc {
                 doc,
-                state: sync::State::new(),
+                sync: fresh_exchange(),
                 status: DocStatus::Ready,
             },
         );
@@ -223,7 +233,7 @@ impl ClientRepo {
                 id,
                 ClientDoc {
                     doc,
-                    state: sync::State::new(),
+                    sync: fresh_exchange(),
                     status: DocStatus::Requesting,
                 },
             );
@@ -265,12 +275,17 @@ impl ClientRepo {
     fn outgoing(&mut self, id: &DocumentId) -> Option<Message> {
         let target_id = self.server.clone()?;
         let entry = self.docs.get_mut(id)?;
-        let message = entry.doc.sync().generate_sync_message(&mut entry.state)?;
+        let doc = entry.doc.document();
+        let local = entry.sync.complete_at().and_then(|base| Some((base.to_vec(), made_since(doc, base)?)));
+        let data = match &local {
+            Some((base, made)) => entry.sync.generate_pushing(doc, &Fresh::new(doc, base, made)),
+            None => entry.sync.generate_pushing(doc, &Fresh::new(doc, &doc.get_heads(), [])),
+        }?;
         let m = SyncMessage {
             sender_id: self.me.clone(),
             target_id,
             document_id: *id,
-            data: message.encode(),
+            data,
         };
         // automerge-repo asks with `request` while it holds nothing of the document.
         if entry.status == DocStatus::Requesting && entry.doc.get_heads().is_empty() {
@@ -298,7 +313,7 @@ impl ClientRepo {
                 self.server = Some(peer.sender_id.clone());
                 // A new connection: every exchange starts afresh.
                 for entry in self.docs.values_mut() {
-                    entry.state = sync::State::new();
+                    entry.sync = fresh_exchange();
                 }
                 out.events.push(ClientEvent::Connected {
                     server: peer.sender_id,
@@ -354,29 +369,33 @@ impl ClientRepo {
         Ok(out)
     }
 
+    /// A sync message: its changes are loaded into the document as
+    /// automerge's `receive_sync_message` would (`load_incremental`, with
+    /// the document's patch log), and what it says of the server goes
+    /// through [`DocPeerSync::record_received`] — automerge's own
+    /// bookkeeping, step for step, except that it does not walk the whole
+    /// history on every message to forget the sent changes the server's heads
+    /// cover (automerge does: on a document with thousands of changes that
+    /// walk was most of a client's time under live typing).
     fn on_sync(&mut self, m: SyncMessage, out: &mut ClientOutput) -> Result<(), SyncError> {
         let document = m.document_id;
-        let decoded =
-            sync::Message::decode(&m.data).map_err(|e| SyncError::InvalidSyncMessage {
-                document: document.to_string(),
-                detail: e.to_string(),
-            })?;
+        let incoming = IncomingSync::decode(document, &m.data)?;
         let actor = self.actor.clone();
         let entry = self.docs.entry(document).or_insert_with(|| ClientDoc {
             doc: AutoCommit::new().with_actor(actor),
-            state: sync::State::new(),
+            sync: fresh_exchange(),
             status: DocStatus::Requesting,
         });
         let before = entry.doc.get_heads();
-        entry
-            .doc
-            .sync()
-            .receive_sync_message(&mut entry.state, decoded)
-            .map_err(|e| SyncError::Automerge {
+        if incoming.has_changes() {
+            entry.doc.load_incremental(&incoming.change_bytes()).map_err(|e| SyncError::Automerge {
                 document: document.to_string(),
                 detail: e.to_string(),
             })?;
+        }
+        entry.sync.record_received(entry.doc.document(), incoming, &before, None)?;
         let after = entry.doc.get_heads();
+        entry.sync.peer_sent(&before, &after);
         if !after.is_empty() {
             entry.status = DocStatus::Ready;
         }
@@ -412,7 +431,7 @@ impl ClientRepo {
             None => None,
         };
         // Both sides forget the exchange and start afresh.
-        entry.state = sync::State::new();
+        entry.sync = fresh_exchange();
         let edits = RefusedEdits {
             hashes: recovery.refused.iter().map(|c| c.hash()).collect(),
             changes: recovery
@@ -426,5 +445,196 @@ impl ClientRepo {
         out.events.push(ClientEvent::Rejected { document, edits });
         out.send.extend(self.outgoing(&document));
         Ok(())
+    }
+}
+
+/// At most this many changes made here between two messages are looked up
+/// by walking back from the heads; more go automerge's way.
+const MADE_WALK: usize = 256;
+
+/// The changes made on `doc` since its heads were `base`, dependencies
+/// first, found by walking back from the heads — or `None` if the walk
+/// meets a change by another actor (something else was applied since) or
+/// more than [`MADE_WALK`] changes: then the message is built without the
+/// shortcut.
+fn made_since(doc: &Automerge, base: &[ChangeHash]) -> Option<Vec<Change>> {
+    use automerge::ReadDoc;
+    let base: HashSet<ChangeHash> = base.iter().copied().collect();
+    let mut found: HashMap<ChangeHash, Change> = HashMap::new();
+    let mut stack: Vec<ChangeHash> = doc.get_heads().into_iter().filter(|h| !base.contains(h)).collect();
+    while let Some(h) = stack.pop() {
+        if found.contains_key(&h) {
+            continue;
+        }
+        if found.len() == MADE_WALK {
+            return None;
+        }
+        let change = doc.get_change_by_hash(&h)?;
+        if change.actor_id() != doc.get_actor() {
+            return None;
+        }
+        stack.extend(change.deps().iter().filter(|d| !base.contains(*d) && !found.contains_key(*d)));
+        found.insert(h, change);
+    }
+    // Dependencies first: repeatedly take the changes whose dependencies
+    // among the found ones are taken.
+    let mut order = Vec::with_capacity(found.len());
+    let mut placed: HashSet<ChangeHash> = HashSet::new();
+    while !found.is_empty() {
+        let ready: Vec<ChangeHash> =
+            found.iter().filter(|(_, c)| c.deps().iter().all(|d| base.contains(d) || placed.contains(d))).map(|(h, _)| *h).collect();
+        if ready.is_empty() {
+            return None;
+        }
+        for h in ready {
+            placed.insert(h);
+            order.push(found.remove(&h).expect("found above"));
+        }
+    }
+    Some(order)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use automerge::transaction::Transactable;
+    use automerge::{ObjType, ROOT, ReadDoc};
+
+    use super::*;
+
+    fn id() -> DocumentId {
+        DocumentId::from_bytes([7; 16])
+    }
+
+    /// The server's side, as the document actor keeps it: the document and
+    /// one `DocPeerSync` for this client.
+    struct Server {
+        doc: Automerge,
+        sync: DocPeerSync,
+    }
+
+    impl Server {
+        fn new() -> Self {
+            let mut doc = Automerge::new().with_actor(ActorId::from(b"server".to_vec()));
+            let mut tx = doc.transaction();
+            tx.put_object(ROOT, "text", ObjType::Text).unwrap();
+            tx.commit();
+            Server { doc, sync: DocPeerSync::new(SyncMode::ReadWrite) }
+        }
+
+        fn type_char(&mut self) {
+            let text = self.doc.get(ROOT, "text").unwrap().unwrap().1;
+            let at = self.doc.length(&text);
+            let mut tx = self.doc.transaction();
+            tx.splice_text(&text, at, 0, "s").unwrap();
+            tx.commit();
+        }
+
+        /// Takes the client's messages, answers until neither side has
+        /// anything to say.
+        fn exchange(&mut self, repo: &mut ClientRepo, mut to_server: Vec<Message>) {
+            for _ in 0..50 {
+                let mut to_client = Vec::new();
+                for m in to_server.drain(..) {
+                    let (Message::Sync(m) | Message::Request(m)) = m else { panic!("unexpected {m:?}") };
+                    let incoming = IncomingSync::decode(m.document_id, &m.data).unwrap();
+                    let before = self.doc.get_heads();
+                    self.doc.load_incremental(&incoming.change_bytes()).unwrap();
+                    self.sync.record_received(&self.doc, incoming, &before, None).unwrap();
+                }
+                if let Some(data) = self.sync.generate(&self.doc) {
+                    to_client.push(Message::Sync(SyncMessage {
+                        sender_id: PeerId::from("server"),
+                        target_id: repo.peer_id().clone(),
+                        document_id: id(),
+                        data,
+                    }));
+                }
+                if to_client.is_empty() {
+                    return;
+                }
+                for m in to_client {
+                    to_server.extend(repo.receive(m).unwrap().send);
+                }
+            }
+            panic!("the exchange does not settle");
+        }
+    }
+
+    fn connected() -> (ClientRepo, Server) {
+        let mut repo = ClientRepo::new(PeerId::from("client"), ActorId::from(b"client".to_vec()));
+        repo.receive(Message::Peer(Peer {
+            sender_id: PeerId::from("server"),
+            peer_metadata: None,
+            selected_protocol_version: PROTOCOL_V1.to_owned(),
+            target_id: PeerId::from("client"),
+        }))
+        .unwrap();
+        let mut server = Server::new();
+        let find = repo.find(id());
+        server.exchange(&mut repo, find);
+        (repo, server)
+    }
+
+    fn type_here(repo: &mut ClientRepo, s: &str) -> ChangeHash {
+        let doc = repo.doc_mut(&id()).unwrap();
+        let text = doc.get(ROOT, "text").unwrap().unwrap().1;
+        let at = doc.length(&text);
+        doc.splice_text(&text, at, 0, s).unwrap();
+        doc.commit().unwrap()
+    }
+
+    fn changes_in(messages: &[Message]) -> Vec<ChangeHash> {
+        messages
+            .iter()
+            .filter_map(|m| match m {
+                Message::Sync(m) => Some(IncomingSync::decode(m.document_id, &m.data).unwrap().changes().unwrap()),
+                _ => None,
+            })
+            .flatten()
+            .map(|c| c.hash())
+            .collect()
+    }
+
+    #[test]
+    fn local_edits_are_found_by_walking_back_dependencies_first() {
+        let (mut repo, _server) = connected();
+        let base = repo.doc_mut(&id()).unwrap().get_heads();
+        let first = type_here(&mut repo, "a");
+        let second = type_here(&mut repo, "b");
+        let doc = repo.doc_mut(&id()).unwrap().document();
+        let made = made_since(doc, &base).unwrap();
+        assert_eq!(made.iter().map(Change::hash).collect::<Vec<_>>(), vec![first, second]);
+        assert!(made_since(doc, &doc.get_heads()).unwrap().is_empty());
+        // The walk stops at a change by another actor: the server's first
+        // change is not "made here".
+        assert!(made_since(doc, &[]).is_none());
+    }
+
+    #[test]
+    fn in_the_steady_state_local_edits_and_relays_keep_the_shortcut() {
+        let (mut repo, mut server) = connected();
+        for round in 0..5 {
+            // A local edit: the server was complete at the heads it builds
+            // on, and the message carries exactly that change.
+            let before = repo.doc_mut(&id()).unwrap().get_heads();
+            let mine = type_here(&mut repo, "c");
+            let entry = &repo.docs[&id()];
+            assert_eq!(entry.sync.complete_at(), Some(before.as_slice()), "round {round}");
+            let out = repo.sync(&id());
+            assert_eq!(changes_in(&out), vec![mine], "round {round}");
+            server.exchange(&mut repo, out);
+            // The server's own edit, relayed: the client applies it, and
+            // what it now holds the server holds too.
+            server.type_char();
+            server.exchange(&mut repo, Vec::new());
+            let heads = repo.doc_mut(&id()).unwrap().get_heads();
+            assert_eq!(heads, server.doc.get_heads());
+            assert_eq!(repo.docs[&id()].sync.complete_at(), Some(heads.as_slice()), "round {round}");
+        }
+        let doc = repo.doc_mut(&id()).unwrap();
+        let text = doc.get(ROOT, "text").unwrap().unwrap().1;
+        assert_eq!(doc.text(&text).unwrap(), server.doc.text(server.doc.get(ROOT, "text").unwrap().unwrap().1).unwrap());
+        assert_eq!(doc.text(&text).unwrap(), "cscscscscs");
     }
 }

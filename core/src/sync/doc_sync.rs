@@ -14,7 +14,7 @@
 //!                                   (changes missing a dependency wait, bounded)
 //!                                 guard(ready) on the document
 //!                                   ├─ accepted: commit durably;
-//!                                   │            peer_sync.record_received(&mut doc, inc)?
+//!                                   │            peer_sync.record_received(&doc, inc)?
 //!                                   └─ refused:  purge_dependents; refuse(); folio-rejected
 //!                                 after any commit: every peer_sync.release(&doc) → guard
 //!  Send(sync{data}) ◀──────────── for each reader: peer_sync.generate(&doc)
@@ -439,7 +439,7 @@ impl DocPeerSync {
     /// `before`: the document's heads before this message's changes were
     /// applied (for a message without changes, its heads now): what the
     /// message brought advances the heads both sides share, as in automerge.
-    pub fn record_received(&mut self, doc: &mut Automerge, incoming: IncomingSync, before: &[ChangeHash], ancestry: Option<&Ancestry>) -> Result<(), SyncError> {
+    pub fn record_received(&mut self, doc: &Automerge, incoming: IncomingSync, before: &[ChangeHash], ancestry: Option<&Ancestry>) -> Result<(), SyncError> {
         let carried = incoming.has_changes();
         let message = incoming.without_changes();
         let starts_over = message.heads.is_empty() || message.flags.is_some_and(|f| f.contains(sync::MessageFlags::SYNC_RESET));
@@ -478,6 +478,23 @@ impl DocPeerSync {
             let unseen: HashSet<ChangeHash> = doc.get_changes_meta(heads).into_iter().map(|m| m.hash).collect();
             sent.retain(|h| unseen.contains(h));
             self.untrimmed_allowance = sent.len() + TRIM_SENT_AT;
+        }
+    }
+
+    /// The document heads up to which the peer has, or has been sent, every
+    /// change, when known (see [`Self::generate_pushing`]).
+    pub fn complete_at(&self) -> Option<&[ChangeHash]> {
+        self.complete_at.as_deref()
+    }
+
+    /// Changes the peer itself sent were applied, taking the document's
+    /// heads from `before` to `after` (the client's side: everything the
+    /// server sends, it holds). If the peer held, or had been sent,
+    /// everything up to `before`, it now holds everything up to `after`:
+    /// the next relay of local changes can take the shortcut.
+    pub fn peer_sent(&mut self, before: &[ChangeHash], after: &[ChangeHash]) {
+        if self.complete_at.as_deref() == Some(before) {
+            self.complete_at = Some(after.to_vec());
         }
     }
 

@@ -388,7 +388,7 @@ impl DocActor {
             match incoming {
                 None => peer.sync.refuse(),
                 Some((incoming, before)) => {
-                    if let Err(e) = peer.sync.record_received(&mut self.doc, incoming, &before, Some(&self.ancestry)) {
+                    if let Err(e) = peer.sync.record_received(&self.doc, incoming, &before, Some(&self.ancestry)) {
                         tracing::debug!(document = %self.wire, error = %e, "sync message not recorded");
                         peer.sync.refuse();
                     }

@@ -33,8 +33,9 @@
 //! `/proc/<pid>/status`; the load generator's own CPU over the phase is
 //! printed too (if it nears 200 % on 2 cores it, not the server, is the
 //! limit). Client behaviour as automerge-repo's: local edits are
-//! sent at once; replies that only announce heads are coalesced to one per
-//! 50 ms per document.
+//! sent at once (automerge-repo would hold them up to its 100 ms
+//! `syncDebounceRate`); replies that only announce heads are coalesced to
+//! one per 100 ms per document (that same rate).
 //!
 //! # What an editor does, and why the figure is still the server's
 //!
@@ -65,7 +66,9 @@
 //!   The inbox goes through the repo (`ClientRepo::receive`, i.e.
 //!   automerge's own `receive_sync_message`) before each local edit — so
 //!   every edit builds on everything this editor has received, as a real
-//!   editor's would — every 50 ms, and before any other message (`rejected`,
+//!   editor's would — every 100 ms (automerge-repo's sync cadence: fewer,
+//!   larger batches cost automerge less per change than one batch per
+//!   relay), and before any other message (`rejected`,
 //!   `error`, …) so order is kept. The reply automerge generates is sent as
 //!   before (at once if it carries changes, otherwise coalesced).
 //! - **Acknowledgement without history scans.** An edit counts as acked when
@@ -668,7 +671,8 @@ async fn editor(
     shared: Arc<Mutex<Shared>>,
     n: usize,
 ) -> Client {
-    let mut flush = tokio::time::interval(Duration::from_millis(50));
+    // Inbox applied and head replies sent at automerge-repo's 10 Hz.
+    let mut flush = tokio::time::interval(Duration::from_millis(100));
     let period = rate.map(|r| Duration::from_secs_f64(1.0 / r));
     // Spread the editors' phases over one period.
     let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0));
