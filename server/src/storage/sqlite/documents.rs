@@ -43,38 +43,7 @@ impl DocumentStore for SqliteStorage {
         audit: &'a [AuditEntry],
         now: Timestamp,
     ) -> StorageFuture<'a, u64> {
-        Box::pin(async move {
-            let mut tx = self.pool.begin().await?;
-            for e in audit {
-                sqlx::query(
-                    "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(e.at.millis())
-                .bind(&e.principal)
-                .bind(e.document.as_ref().map(DocumentId::as_str))
-                .bind(e.node.as_deref())
-                .bind(&e.action)
-                .bind(e.outcome.as_str())
-                .bind(e.reason.as_deref())
-                .execute(&mut *tx)
-                .await?;
-            }
-            let mut added = 0;
-            for change in changes {
-                let done = sqlx::query(
-                    "INSERT OR IGNORE INTO document_changes (document_id, change_hash, data, created_at) VALUES (?, ?, ?, ?)",
-                )
-                .bind(doc.as_str())
-                .bind(&change.hash.0[..])
-                .bind(&change.data)
-                .bind(now.millis())
-                .execute(&mut *tx)
-                .await?;
-                added += done.rows_affected();
-            }
-            tx.commit().await?;
-            Ok(added)
-        })
+        Box::pin(self.appends.append(doc, changes, audit, now))
     }
 
     fn load_document<'a>(&'a self, doc: &'a DocumentId) -> StorageFuture<'a, StoredDocument> {

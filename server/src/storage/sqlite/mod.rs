@@ -11,7 +11,8 @@
 //!
 //! Each topic trait is implemented in its own file: `users.rs`, `orgs.rs`,
 //! `portfolios.rs`, `sessions.rs`, `documents.rs`, `audit.rs`, `blobs.rs`,
-//! `outbox.rs`.
+//! `outbox.rs`. Appends of document changes from every document go through
+//! one writer task that commits them in groups (`group.rs`).
 
 mod access_requests;
 mod accounts;
@@ -22,6 +23,7 @@ mod departures;
 mod documents;
 mod grant_tx;
 mod grants;
+mod group;
 mod invitations;
 mod links;
 mod org_logos;
@@ -49,6 +51,8 @@ pub const DB_FILE: &str = "folio.db";
 #[derive(Clone, Debug)]
 pub struct SqliteStorage {
     pool: SqlitePool,
+    /// Appends of document changes, committed in groups (see `group.rs`).
+    appends: group::GroupWriter,
 }
 
 impl SqliteStorage {
@@ -94,7 +98,8 @@ impl SqliteStorage {
 
     async fn migrated(pool: SqlitePool) -> Result<Self, StorageError> {
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(SqliteStorage { pool })
+        let appends = group::GroupWriter::spawn(pool.clone());
+        Ok(SqliteStorage { pool, appends })
     }
 
     /// Closes every connection (waits for running queries).
