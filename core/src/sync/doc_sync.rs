@@ -1,6 +1,9 @@
-//! The server's half of one document's sync with one peer.
+//! One document's sync with one peer: the server's state for each
+//! connection, and (through [`ClientRepo`](super::ClientRepo)) the client's
+//! state for its server — the same bookkeeping and the same steady-state
+//! shortcuts on both sides.
 //!
-//! The document actor owns the authoritative [`Automerge`] document and one
+//! On the server, the document actor owns the authoritative [`Automerge`] document and one
 //! [`DocPeerSync`] per peer syncing it. This type never applies a change: it
 //! decodes what arrived ([`IncomingSync`]), lets the actor guard and commit
 //! the changes, then records what the peer told us. Outgoing messages come from
@@ -198,8 +201,9 @@ fn unpack_chunk(piece: &[u8]) -> Result<Vec<Change>, String> {
     }
 }
 
-/// Per (document, peer) sync state on the server, with the peer's changes
-/// that wait for their dependencies ([`Holdback`]).
+/// Per (document, peer) sync state, with the peer's changes that wait for
+/// their dependencies ([`Holdback`], the server's; a client leaves waiting
+/// to automerge's own queue and holds nothing here).
 #[derive(Clone, Debug)]
 pub struct DocPeerSync {
     state: sync::State,
