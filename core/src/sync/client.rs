@@ -21,9 +21,7 @@
 //! ([`ClientOutput::events`]); the caller encodes with
 //! [`codec::encode`] and sends one frame per message.
 
-use std::collections::BTreeMap;
-
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::{ActorId, AutoCommit, Automerge, Change, ChangeHash};
 
@@ -112,8 +110,8 @@ pub struct ClientOutput {
 struct ClientDoc {
     doc: AutoCommit,
     /// The exchange with the server over this document: automerge's sync
-    /// state, with the server side's cheaper bookkeeping of what arrived
-    /// (see [`ClientRepo::receive`]).
+    /// state kept with the server side's bookkeeping, which needs no walk
+    /// over the history per message (see `on_sync` and `outgoing`).
     sync: DocPeerSync,
     status: DocStatus,
 }
@@ -275,12 +273,17 @@ impl ClientRepo {
     fn outgoing(&mut self, id: &DocumentId) -> Option<Message> {
         let target_id = self.server.clone()?;
         let entry = self.docs.get_mut(id)?;
+        // What was typed here since the server was last known to hold
+        // everything goes through the steady-state shortcut; otherwise the
+        // message is built from the sequence clock or by automerge (see
+        // `DocPeerSync::generate_pushing`).
         let doc = entry.doc.document();
-        let local = entry.sync.complete_at().and_then(|base| Some((base.to_vec(), made_since(doc, base)?)));
-        let data = match &local {
-            Some((base, made)) => entry.sync.generate_pushing(doc, &Fresh::new(doc, base, made)),
-            None => entry.sync.generate_pushing(doc, &Fresh::new(doc, &doc.get_heads(), [])),
-        }?;
+        let (base, made) = entry
+            .sync
+            .complete_at()
+            .and_then(|base| Some((base.to_vec(), made_since(doc, base)?)))
+            .unwrap_or_else(|| (doc.get_heads(), Vec::new()));
+        let data = entry.sync.generate_pushing(doc, &Fresh::new(doc, &base, &made))?;
         let m = SyncMessage {
             sender_id: self.me.clone(),
             target_id,
