@@ -6,21 +6,25 @@ use sqlx::Row;
 use super::SqliteStorage;
 use crate::storage::{AuditEntry, AuditStore, DocumentId, Outcome, StorageError, StorageFuture};
 
+/// The statement appending one audit row (also run inside the group
+/// writer's transactions).
+pub(super) fn insert_audit(e: &AuditEntry) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(e.at.millis())
+    .bind(&e.principal)
+    .bind(e.document.as_ref().map(DocumentId::as_str))
+    .bind(e.node.as_deref())
+    .bind(&e.action)
+    .bind(e.outcome.as_str())
+    .bind(e.reason.as_deref())
+}
+
 impl AuditStore for SqliteStorage {
     fn record_audit<'a>(&'a self, e: &'a AuditEntry) -> StorageFuture<'a, ()> {
         Box::pin(async move {
-            sqlx::query(
-                "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(e.at.millis())
-            .bind(&e.principal)
-            .bind(e.document.as_ref().map(DocumentId::as_str))
-            .bind(e.node.as_deref())
-            .bind(&e.action)
-            .bind(e.outcome.as_str())
-            .bind(e.reason.as_deref())
-            .execute(&self.pool)
-            .await?;
+            insert_audit(e).execute(&self.pool).await?;
             Ok(())
         })
     }

@@ -125,18 +125,7 @@ async fn write(pool: &SqlitePool, group: &[Rows]) -> Result<Vec<u64>, StorageErr
 
 async fn insert(tx: &mut Transaction<'_, Sqlite>, rows: &Rows) -> Result<u64, StorageError> {
     for e in &rows.audit {
-        sqlx::query(
-            "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(e.at.millis())
-        .bind(&e.principal)
-        .bind(e.document.as_ref().map(DocumentId::as_str))
-        .bind(e.node.as_deref())
-        .bind(&e.action)
-        .bind(e.outcome.as_str())
-        .bind(e.reason.as_deref())
-        .execute(&mut **tx)
-        .await?;
+        super::audit::insert_audit(e).execute(&mut **tx).await?;
     }
     let mut added = 0;
     for change in &rows.changes {
