@@ -758,6 +758,8 @@ struct Report {
     delivered: f64,
     cpu_s: f64,
     cpu_pct: f64,
+    /// Server CPU per acknowledged edit, ms.
+    cpu_ms_per_acked: f64,
     /// This load generator's own CPU over the phase, % of one core.
     gen_cpu_pct: f64,
     rss_mib: f64,
@@ -880,6 +882,7 @@ async fn run_editing(
             },
             cpu_s: cpu,
             cpu_pct: 100.0 * cpu / (secs + 2.0),
+            cpu_ms_per_acked: 1000.0 * cpu / (s.acked as f64).max(1.0),
             gen_cpu_pct: 100.0 * gen_cpu / (secs + 2.0),
             rss_mib: rss as f64 / 1024.0,
             hwm_mib: hwm as f64 / 1024.0,
@@ -948,7 +951,7 @@ async fn run_idle(kind: Kind, args: &Args) -> (usize, f64, f64, f64) {
 
 fn show(name: &str, r: &Report) {
     println!(
-        "  {name:<10} sent {:>8.1} edits/s  acked {:>8.1}/s  fan-out p50 {:>7.1} ms  p99 {:>7.1} ms  delivered {:>5.1}%  server CPU {:>5.1} s ({:>5.1}% of one core)  load generator CPU {:>5.1}%  RSS {:>6.1} MiB  peak RSS {:>6.1} MiB",
+        "  {name:<10} sent {:>8.1} edits/s  acked {:>8.1}/s  fan-out p50 {:>7.1} ms  p99 {:>7.1} ms  delivered {:>5.1}%  server CPU {:>5.1} s ({:>5.1}% of one core, {:.3} ms per acked edit)  load generator CPU {:>5.1}%  RSS {:>6.1} MiB  peak RSS {:>6.1} MiB",
         r.edits_per_s,
         r.acked_per_s,
         r.p50_ms,
@@ -956,6 +959,7 @@ fn show(name: &str, r: &Report) {
         100.0 * r.delivered,
         r.cpu_s,
         r.cpu_pct,
+        r.cpu_ms_per_acked,
         r.gen_cpu_pct,
         r.rss_mib,
         r.hwm_mib
@@ -1019,11 +1023,12 @@ async fn main() {
                 continue;
             };
             println!(
-                "  {phase:<10} acked edits/s ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  CPU ×{:.2}  peak RSS ×{:.2}",
+                "  {phase:<10} acked edits/s ×{:.2}  p50 ×{:.2}  p99 ×{:.2}  CPU ×{:.2}  CPU per acked edit ×{:.3}  peak RSS ×{:.2}",
                 f.acked_per_s / r.acked_per_s,
                 f.p50_ms / r.p50_ms,
                 f.p99_ms / r.p99_ms,
                 f.cpu_s / r.cpu_s,
+                f.cpu_ms_per_acked / r.cpu_ms_per_acked,
                 f.hwm_mib / r.hwm_mib
             );
         }
