@@ -9,7 +9,10 @@
 //!            [--editors 100] [--rate 5] [--seconds 15] [--docs 20]
 //!            [--saturate-editors 10] [--idle 10000] [--only folio|reference]
 //!            [--phases one-doc,many-docs,saturate]
+//!            [--trace ../shared/data/editing-traces/clownschool.json.gz]
 //! ```
+//!
+//! (`--help` says what each flag does.)
 //!
 //! Phases, each on a fresh server process:
 //! - `one-doc`: `editors` editors on one document, each making `rate` edits/s;
@@ -22,7 +25,14 @@
 //! `FOLIO_LOAD_SERVER_LOG=1` shows the server's log (with `FOLIO_LOG=debug`
 //! for more).
 //!
-//! An edit is one keystroke: a character typed at the end of a text — for
+//! With `--trace`, an edit is instead the next transaction of a recorded
+//! editing session (josephg/editing-traces format): editor `n` plays the
+//! trace's agent `n mod agents` — insertions and deletions anywhere in the
+//! text, some of several characters — with positions kept inside the text
+//! as it is here (the live interleaving is not the recorded one, so the
+//! final text is not the trace's).
+//!
+//! Otherwise an edit is one keystroke: a character typed at the end of a text — for
 //! Folio the text of a section of a page document (built through the guard
 //! at the start of each phase, as the web app builds one: the portfolio lists
 //! a collection, the collection a page, the page holds the section), for the
@@ -99,55 +109,117 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-#[derive(Clone, Debug)]
+/// Load generator for sync servers speaking the automerge-repo protocol:
+/// Folio's `folio serve` against the stock automerge-repo sync server, same
+/// load, one run, ratios.
+#[derive(Clone, Debug, clap::Parser)]
+#[command(name = "folio-load")]
 struct Args {
+    /// The `folio` binary to start.
+    #[arg(long, default_value = "target/release/folio")]
     folio_bin: String,
+    /// The interop kit (`tests/interop`) holding the reference server.
+    #[arg(long, default_value = "tests/interop")]
     interop: String,
+    /// Node.js, for the reference server.
+    #[arg(long, default_value = "node")]
     node: String,
+    /// Editors in the `one-doc` and `many-docs` phases.
+    #[arg(long, default_value_t = 100)]
     editors: usize,
+    /// Edits per second per editor (paced phases).
+    #[arg(long, default_value_t = 5.0)]
     rate: f64,
+    /// Length of each phase.
+    #[arg(long, default_value_t = 15)]
     seconds: u64,
+    /// Documents the `many-docs` phase spreads its editors over.
+    #[arg(long, default_value_t = 20)]
     docs: usize,
+    /// Editors in the `saturate` phase.
+    #[arg(long, default_value_t = 10)]
     saturate_editors: usize,
+    /// Idle connections in the `idle` phase (0: skip it).
+    #[arg(long, default_value_t = 10_000)]
     idle: usize,
+    /// Run against one server only.
+    #[arg(long, value_parser = ["folio", "reference"])]
     only: Option<String>,
-    /// Editing phases to run (`one-doc`, `many-docs`, `saturate`); all if empty.
+    /// Editing phases to run, comma-separated; all if absent.
+    #[arg(long, value_delimiter = ',', value_parser = ["one-doc", "many-docs", "saturate"])]
     phases: Vec<String>,
+    /// Replay a concurrent editing trace (e.g. `../shared/data/editing-traces/clownschool.json.gz`)
+    /// across its agents instead of typing one character at the end: editor
+    /// `n` plays agent `n mod agents`, one transaction per edit.
+    #[arg(long)]
+    trace: Option<std::path::PathBuf>,
+    /// The trace, loaded.
+    #[arg(skip)]
+    script: Option<Arc<Script>>,
 }
 
-fn parse_args() -> Args {
-    let mut a = Args {
-        folio_bin: "target/release/folio".into(),
-        interop: "tests/interop".into(),
-        node: "node".into(),
-        editors: 100,
-        rate: 5.0,
-        seconds: 15,
-        docs: 20,
-        saturate_editors: 10,
-        idle: 10_000,
-        only: None,
-        phases: Vec::new(),
-    };
-    let mut it = std::env::args().skip(1);
-    while let Some(flag) = it.next() {
-        let v = it.next().unwrap_or_else(|| panic!("{flag} needs a value"));
-        match flag.as_str() {
-            "--folio-bin" => a.folio_bin = v,
-            "--interop" => a.interop = v,
-            "--node" => a.node = v,
-            "--editors" => a.editors = v.parse().expect("--editors N"),
-            "--rate" => a.rate = v.parse().expect("--rate R"),
-            "--seconds" => a.seconds = v.parse().expect("--seconds S"),
-            "--docs" => a.docs = v.parse().expect("--docs N"),
-            "--saturate-editors" => a.saturate_editors = v.parse().expect("--saturate-editors N"),
-            "--idle" => a.idle = v.parse().expect("--idle N"),
-            "--only" => a.only = Some(v),
-            "--phases" => a.phases = v.split(',').map(str::to_owned).collect(),
-            other => panic!("unknown flag {other}"),
+/// One patch of a trace: at this position (Unicode code points), delete so
+/// many characters, insert this text.
+type Patch = (usize, usize, String);
+
+/// A trace's transactions per agent, in trace order (see `--trace`).
+#[derive(Debug)]
+struct Script {
+    agents: Vec<Vec<Vec<Patch>>>,
+}
+
+impl Script {
+    /// Reads a gzipped editing trace (josephg/editing-traces format:
+    /// `{txns: [{agent?, patches: [[pos, deleted, inserted], …]}, …]}`; a
+    /// sequential trace has no agents and plays as agent 0).
+    fn load(path: &std::path::Path) -> Result<Script, String> {
+        use serde_json::Value;
+        use std::io::Read;
+        let shown = path.display();
+        let file = std::fs::File::open(path).map_err(|e| format!("cannot open the trace {shown}: {e}"))?;
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_string(&mut json)
+            .map_err(|e| format!("the trace {shown} is not gzipped text: {e}"))?;
+        let v: Value = serde_json::from_str(&json).map_err(|e| format!("the trace {shown} is not JSON: {e}"))?;
+        let txns = v.get("txns").and_then(Value::as_array).ok_or_else(|| format!("the trace {shown} has no `txns` list"))?;
+        let mut agents: Vec<Vec<Vec<Patch>>> = Vec::new();
+        for (i, t) in txns.iter().enumerate() {
+            let bad = || format!("transaction {i} of the trace {shown} is not {{agent, patches: [[pos, deleted, inserted], …]}}");
+            let agent = match t.get("agent") {
+                None => 0,
+                Some(a) => a.as_u64().ok_or_else(bad)? as usize,
+            };
+            let mut txn = Vec::new();
+            for p in t.get("patches").and_then(Value::as_array).ok_or_else(bad)? {
+                let (Some(pos), Some(del), Some(ins)) = (
+                    p.get(0).and_then(Value::as_u64),
+                    p.get(1).and_then(Value::as_u64),
+                    p.get(2).and_then(Value::as_str),
+                ) else {
+                    return Err(bad());
+                };
+                txn.push((pos as usize, del as usize, ins.to_owned()));
+            }
+            if agents.len() <= agent {
+                agents.resize(agent + 1, Vec::new());
+            }
+            agents[agent].push(txn);
         }
+        agents.retain(|a| !a.is_empty());
+        if agents.is_empty() {
+            return Err(format!("the trace {shown} has no transactions"));
+        }
+        Ok(Script { agents })
     }
-    a
+
+    /// Edit `i` of editor `n`: the editors playing one agent start at
+    /// different places in its transactions, and wrap around.
+    fn txn(&self, n: usize, i: u64) -> &[Patch] {
+        let agent = &self.agents[n % self.agents.len()];
+        let start = (n / self.agents.len()) * 997;
+        &agent[(start + i as usize) % agent.len()]
+    }
 }
 
 // ---------------------------------------------------------------- servers
@@ -670,6 +742,7 @@ async fn editor(
     end: Instant,
     shared: Arc<Mutex<Shared>>,
     n: usize,
+    script: Option<Arc<Script>>,
 ) -> Client {
     // Inbox applied and head replies sent at automerge-repo's 10 Hz.
     let mut flush = tokio::time::interval(Duration::from_millis(100));
@@ -702,10 +775,25 @@ async fn editor(
                 i += 1;
                 let d = c.repo.doc_mut(&doc).unwrap();
                 let text = text_of(d).expect("the document has the text being typed into");
-                let at = d.length(&text);
-                let key = char::from(b'a' + ((n + i as usize) % 26) as u8);
-                d.splice_text(&text, at, 0, &key.to_string()).unwrap();
-                let h = d.commit().unwrap();
+                match &script {
+                    None => {
+                        let at = d.length(&text);
+                        let key = char::from(b'a' + ((n + i as usize) % 26) as u8);
+                        d.splice_text(&text, at, 0, &key.to_string()).unwrap();
+                    }
+                    // The trace's positions are its own document's; here
+                    // they are kept inside this one.
+                    Some(script) => {
+                        for (pos, del, ins) in script.txn(n, i) {
+                            let len = d.length(&text);
+                            let at = (*pos).min(len);
+                            let del = (*del).min(len - at) as isize;
+                            d.splice_text(&text, at, del, ins).unwrap();
+                        }
+                    }
+                }
+                // A transaction that changed nothing here makes no change.
+                let Some(h) = d.commit() else { continue };
                 let mut s = shared.lock().unwrap();
                 s.sent += 1;
                 if peers > 0 {
@@ -832,6 +920,7 @@ async fn run_editing(
             end,
             shared.clone(),
             n,
+            args.script.clone(),
         )));
     }
     let mut clients = Vec::new();
@@ -968,7 +1057,16 @@ fn show(name: &str, r: &Report) {
 
 #[tokio::main]
 async fn main() {
-    let args = parse_args();
+    let mut args = <Args as clap::Parser>::parse();
+    if let Some(path) = &args.trace {
+        match Script::load(path) {
+            Ok(s) => args.script = Some(Arc::new(s)),
+            Err(e) => {
+                eprintln!("folio-load: {e}");
+                std::process::exit(2);
+            }
+        }
+    }
     let limit = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
     let nofile = limit
         .lines()
