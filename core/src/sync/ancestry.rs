@@ -24,6 +24,11 @@
 //! *in* the window: any path down to a window change runs through window
 //! changes only. Questions about changes outside it get `None`, and the
 //! caller asks automerge.
+//!
+//! Sequence numbers are kept as `u32` (a clock is one per actor seen, per
+//! change in the window: 4,096 changes × 100 actors is 1.6 MiB so); a
+//! document whose actor got past `u32::MAX` changes turns the window off
+//! for good, and every question goes to automerge.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -36,19 +41,21 @@ pub struct Ancestry {
     entries: HashMap<ChangeHash, Entry>,
     order: VecDeque<ChangeHash>,
     cap: usize,
+    /// A sequence number did not fit: nothing is answered any more.
+    off: bool,
 }
 
 #[derive(Debug, Clone)]
 struct Entry {
     actor: usize,
-    seq: u64,
+    seq: u32,
     /// By actor index; actors interned after this change are 0.
-    clock: Box<[u64]>,
+    clock: Box<[u32]>,
 }
 
 /// The clock of a set of heads (see [`Ancestry::clock`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Clock(Vec<u64>);
+pub struct Clock(Vec<u32>);
 
 impl Default for Ancestry {
     fn default() -> Self {
@@ -59,19 +66,20 @@ impl Default for Ancestry {
 impl Ancestry {
     /// Remembers the clocks of the last `cap` changes added.
     pub fn new(cap: usize) -> Self {
-        Ancestry { actors: HashMap::new(), entries: HashMap::new(), order: VecDeque::new(), cap: cap.max(1) }
+        Ancestry { actors: HashMap::new(), entries: HashMap::new(), order: VecDeque::new(), cap: cap.max(1), off: false }
     }
 
     /// Adds a change of `doc`, committed after every change added before it
     /// (commit order).
     pub fn add(&mut self, doc: &Automerge, change: &Change) {
         let hash = change.hash();
-        if self.entries.contains_key(&hash) {
+        if self.off || self.entries.contains_key(&hash) {
             return;
         }
+        let Ok(seq) = u32::try_from(change.seq()) else { return self.turn_off() };
         let next = self.actors.len();
         let actor = *self.actors.entry(change.actor_id().clone()).or_insert(next);
-        let mut clock = vec![0u64; self.actors.len()];
+        let mut clock = vec![0u32; self.actors.len()];
         for d in change.deps() {
             match self.entries.get(d) {
                 Some(e) => {
@@ -82,18 +90,19 @@ impl Ancestry {
                 // Before the window: its own place in its actor's chain.
                 None => {
                     if let Some(m) = doc.get_change_meta_by_hash(d) {
+                        let Ok(dep_seq) = u32::try_from(m.seq) else { return self.turn_off() };
                         let next = self.actors.len();
                         let a = *self.actors.entry(m.actor.into_owned()).or_insert(next);
                         if clock.len() <= a {
                             clock.resize(a + 1, 0);
                         }
-                        clock[a] = clock[a].max(m.seq);
+                        clock[a] = clock[a].max(dep_seq);
                     }
                 }
             }
         }
-        clock[actor] = clock[actor].max(change.seq());
-        self.entries.insert(hash, Entry { actor, seq: change.seq(), clock: clock.into_boxed_slice() });
+        clock[actor] = clock[actor].max(seq);
+        self.entries.insert(hash, Entry { actor, seq, clock: clock.into_boxed_slice() });
         self.order.push_back(hash);
         while self.order.len() > self.cap {
             if let Some(old) = self.order.pop_front() {
@@ -102,9 +111,15 @@ impl Ancestry {
         }
     }
 
+    fn turn_off(&mut self) {
+        self.off = true;
+        self.entries.clear();
+        self.order.clear();
+    }
+
     /// The clock of `heads`, if every head is in the window.
     pub fn clock(&self, heads: &[ChangeHash]) -> Option<Clock> {
-        let mut clock = vec![0u64; self.actors.len()];
+        let mut clock = vec![0u32; self.actors.len()];
         for h in heads {
             let e = self.entries.get(h)?;
             for (mine, theirs) in clock.iter_mut().zip(e.clock.iter()) {
@@ -160,6 +175,26 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn once_turned_off_it_answers_nothing_and_learns_nothing() {
+        let mut doc = Automerge::new();
+        let add = |doc: &mut Automerge, ancestry: &mut Ancestry, v: i64| {
+            let mut tx = doc.transaction();
+            tx.put(ROOT, "k", v).unwrap();
+            let h = tx.commit().0.unwrap();
+            ancestry.add(doc, &doc.get_change_by_hash(&h).unwrap());
+            h
+        };
+        let mut ancestry = Ancestry::default();
+        let first = add(&mut doc, &mut ancestry, 1);
+        assert!(ancestry.clock(&[first]).is_some());
+        // What a sequence number past `u32::MAX` does.
+        ancestry.turn_off();
+        assert!(ancestry.clock(&[first]).is_none());
+        let second = add(&mut doc, &mut ancestry, 2);
+        assert!(ancestry.clock(&[second]).is_none());
     }
 
     proptest! {
