@@ -504,15 +504,15 @@ impl DocActor {
         // has its audit row and no audit row names a change that was lost.
         if !entries.is_empty() {
             let now = self.state.clock().now();
-            let written = self.state.storage().append_changes_audited(&self.record.id, &stored, &entries, now).await;
+            let written = self.state.storage().append_changes_audited(&self.record.id, stored, entries, now).await;
             if let Err(e) = written {
-                if !stored.is_empty() {
+                if !accepted.is_empty() {
                     tracing::error!(document = %self.wire, error = %e, "cannot store accepted changes; unloading the document");
                     return None;
                 }
                 tracing::error!(document = %self.wire, error = %e, "cannot write the audit log");
             }
-            self.uncompacted.extend(stored.iter().map(|c| c.hash));
+            self.uncompacted.extend(accepted.iter().map(Change::hash));
             for c in &accepted {
                 self.ancestry.add(&self.doc, c);
             }
@@ -524,7 +524,7 @@ impl DocActor {
         }
         // 5. metrics, tree.
         let metrics = self.state.metrics();
-        metrics.changes_accepted.fetch_add(stored.len() as u64, Ordering::Relaxed);
+        metrics.changes_accepted.fetch_add(accepted.len() as u64, Ordering::Relaxed);
         metrics.changes_rejected.fetch_add(refused as u64, Ordering::Relaxed);
         if structural {
             self.reconcile().await;

@@ -230,12 +230,14 @@ pub trait DocumentStore {
     ) -> StorageFuture<'a, u64>;
     /// Appends changes *and* their audit entries in one transaction (one
     /// fsync), so an accepted change is never durable without its audit row
-    /// and vice versa. Returns how many changes were new.
+    /// and vice versa. Returns how many changes were new. Takes the rows by
+    /// value: a document actor hands them over on every commit, and the
+    /// writer needs them after the caller's borrow would end.
     fn append_changes_audited<'a>(
         &'a self,
         doc: &'a DocumentId,
-        changes: &'a [StoredChange],
-        audit: &'a [AuditEntry],
+        changes: Vec<StoredChange>,
+        audit: Vec<AuditEntry>,
         now: Timestamp,
     ) -> StorageFuture<'a, u64>;
     /// The snapshot and the changes since, in arrival order (empty if unknown).

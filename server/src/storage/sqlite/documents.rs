@@ -33,14 +33,14 @@ impl DocumentStore for SqliteStorage {
         changes: &'a [StoredChange],
         now: Timestamp,
     ) -> StorageFuture<'a, u64> {
-        self.append_changes_audited(doc, changes, &[], now)
+        self.append_changes_audited(doc, changes.to_vec(), Vec::new(), now)
     }
 
     fn append_changes_audited<'a>(
         &'a self,
         doc: &'a DocumentId,
-        changes: &'a [StoredChange],
-        audit: &'a [AuditEntry],
+        changes: Vec<StoredChange>,
+        audit: Vec<AuditEntry>,
         now: Timestamp,
     ) -> StorageFuture<'a, u64> {
         Box::pin(self.appends.append(doc, changes, audit, now))

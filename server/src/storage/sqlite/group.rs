@@ -62,12 +62,12 @@ impl GroupWriter {
     pub(super) async fn append(
         &self,
         doc: &DocumentId,
-        changes: &[StoredChange],
-        audit: &[AuditEntry],
+        changes: Vec<StoredChange>,
+        audit: Vec<AuditEntry>,
         now: Timestamp,
     ) -> Result<u64, StorageError> {
         let (done, result) = oneshot::channel();
-        let rows = Rows { doc: doc.clone(), changes: changes.to_vec(), audit: audit.to_vec(), now };
+        let rows = Rows { doc: doc.clone(), changes, audit, now };
         // The writer only stops with the runtime; then nothing can be stored.
         let stopped = || StorageError::Database(sqlx::Error::PoolClosed);
         self.queue.send(Append { rows, done }).await.map_err(|_| stopped())?;
@@ -188,7 +188,7 @@ mod tests {
         let writes = docs.iter().enumerate().map(|(i, d)| {
             let s = s.clone();
             let changes = vec![change(i as u8), change(100 + i as u8)];
-            async move { s.append_changes_audited(d, &changes, &[audit(d)], Timestamp(5)).await }
+            async move { s.append_changes_audited(d, changes, vec![audit(d)], Timestamp(5)).await }
         });
         let added = futures::future::join_all(writes).await;
         assert!(added.iter().all(|r| matches!(r, Ok(2))), "{added:?}");
