@@ -188,7 +188,9 @@ impl Script {
             let bad = || format!("transaction {i} of the trace {shown} is not {{agent, patches: [[pos, deleted, inserted], …]}}");
             let agent = match t.get("agent") {
                 None => 0,
-                Some(a) => a.as_u64().ok_or_else(bad)? as usize,
+                // Agents are numbered from 0; more agents than
+                // transactions is no trace.
+                Some(a) => a.as_u64().filter(|a| *a < txns.len() as u64).ok_or_else(bad)? as usize,
             };
             let mut txn = Vec::new();
             for p in t.get("patches").and_then(Value::as_array).ok_or_else(bad)? {
