@@ -61,7 +61,8 @@
 //! than the check itself (each patch's path from the root is rebuilt by
 //! listing the maps above it, the whole `nodes` map of a page included). A
 //! change that only inserts one run of characters into a visible node's
-//! `text` is therefore judged from its operations (the `typing` module's docs
+//! `text`, or only deletes visible characters from it, is therefore judged
+//! from its operations (the `typing` module's docs
 //! say why that asks exactly what the patches would, and the tests compare
 //! both on random edits): the same `Write` check, before the change is
 //! applied; a refusal always goes the general way, for its reasons and
@@ -454,6 +455,9 @@ fn burst(
             break;
         }
         let Some(t) = typing::plan(ctx, doc, kind, &heads, place.as_ref(), change) else { break };
+        if t.deletes_again(&planned) {
+            break;
+        }
         place = Some(t.place().clone());
         planned.push(t);
     }

@@ -6,11 +6,12 @@
 //! [`typing`](super::typing), "Bursts"). [`guard_senders`] takes the messages
 //! a document actor has queued, each with its sender, and judges them exactly
 //! as calling [`guard_cached`](super::guard_cached) on each in turn would — but
-//! consecutive messages whose every change is permitted typing (by *its*
-//! sender) are applied together in one `apply_changes`. A message with
-//! anything else in it (a change that is not typing, is not permitted, builds
-//! on a change the document does not have, or is under someone else's actor)
-//! first lets the burst before it land, then goes the usual way.
+//! consecutive messages whose every change is permitted typing or deleting
+//! (by *its* sender) are applied together in one `apply_changes`. A message
+//! with anything else in it (a change that is neither, is not permitted,
+//! builds on a change the document does not have, is under someone else's
+//! actor, or deletes what an earlier change of the burst deletes) first lets
+//! the burst before it land, then goes the usual way.
 //!
 //! Why the verdicts are the same: a plan is made against the document before
 //! the burst, which is all a plan needs — the text object existed before,
@@ -101,6 +102,10 @@ impl<'a> Burst<'a> {
                 return None;
             }
             let t = typing::plan(&ctx, doc, kind, &heads, place.as_ref(), &change)?;
+            let earlier = self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).map(|(_, t)| t);
+            if t.deletes_again(earlier) {
+                return None;
+            }
             place = Some(t.place().clone());
             planned.push((change, t));
         }
