@@ -383,7 +383,7 @@ fn run(
         // 3-5. apply and judge the effect: typing on the fast path when it
         // qualifies and is permitted (see `typing`), otherwise from patches.
         let before = doc.get_heads();
-        let typed = if typing { typing::plan(&ctx, doc, kind, &before, cache.place.as_ref(), &change) } else { None };
+        let typed = if typing { typing::plan(&ctx, doc, kind, &before, cache.place.as_ref(), &change, &|_| None) } else { None };
         let outcome = match typed {
             Some(typing) => match doc.apply_changes([change.clone()]) {
                 Err(e) => Err(malformed(&e)),
@@ -454,7 +454,8 @@ fn burst(
         if !deps_ok || !actor::belongs_to(change.actor_id(), key) {
             break;
         }
-        let Some(t) = typing::plan(ctx, doc, kind, &heads, place.as_ref(), change) else { break };
+        let typed = |id: &_| planned.iter().find_map(|t: &typing::Typing| t.typed_width(id));
+        let Some(t) = typing::plan(ctx, doc, kind, &heads, place.as_ref(), change, &typed) else { break };
         if t.deletes_again(&planned) {
             break;
         }
@@ -466,7 +467,7 @@ fn burst(
     }
     let taken: Vec<Change> = changes[..planned.len()].to_vec();
     let applied = doc.apply_changes(taken.iter().cloned()).is_ok();
-    let done = if applied { typing::burst_applied(planned, doc) } else { None };
+    let done = if applied { typing::burst_applied(planned, doc, &heads) } else { None };
     let Some((patches, place)) = done else {
         cache.place = None;
         for c in taken.iter().rev() {

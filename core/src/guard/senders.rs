@@ -101,7 +101,8 @@ impl<'a> Burst<'a> {
             if !deps_ok || !actor::belongs_to(change.actor_id(), &key) {
                 return None;
             }
-            let t = typing::plan(&ctx, doc, kind, &heads, place.as_ref(), &change)?;
+            let typed = |id: &_| self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).find_map(|(_, t)| t.typed_width(id));
+            let t = typing::plan(&ctx, doc, kind, &heads, place.as_ref(), &change, &typed)?;
             let earlier = self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).map(|(_, t)| t);
             if t.deletes_again(earlier) {
                 return None;
@@ -137,13 +138,14 @@ impl<'a> Burst<'a> {
             }
             judged.push((m, sender, mine));
         }
+        let before = doc.get_heads();
         let applied = changes.is_empty() || doc.apply_changes(changes.iter().cloned()).is_ok();
         let done = if !applied {
             None
         } else if plans.is_empty() {
             Some((Vec::new(), cache.place.clone()))
         } else {
-            typing::burst_applied(plans, doc).map(|(patches, place)| (patches, Some(place)))
+            typing::burst_applied(plans, doc, &before).map(|(patches, place)| (patches, Some(place)))
         };
         let Some((mut patches, place)) = done else {
             // Roll back what applied, then the usual way, message by message.

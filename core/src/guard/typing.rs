@@ -68,7 +68,8 @@
 //! planned against the document before any of them, which is all a plan
 //! needs (the text object existed before, the node and the sender's right
 //! do not change with typing; a deletion's elements must have existed
-//! before, and no two changes of a burst delete the same one) — are applied
+//! before or been typed earlier in the burst, and no two changes of a burst
+//! delete the same one) — are applied
 //! in one `apply_changes`, and each change's patches are worked out
 //! afterwards (see [`burst_applied`]). Nothing
 //! in a burst is refused (a change that would be ends it, and goes the
@@ -118,6 +119,7 @@ pub(super) struct Typing {
     kind: DocKind,
     place: Place,
     edit: Edit,
+    hash: ChangeHash,
 }
 
 /// What a [`Typing`] change does to the text.
@@ -130,6 +132,9 @@ enum Edit {
         index: Option<usize>,
         /// The run's last operation.
         last: Option<OpId>,
+        /// The run's first operation, and each element's width.
+        first: OpId,
+        widths: Vec<usize>,
     },
     /// Elements of the text (characters, block markers) deleted, each visible
     /// before the change, in document order.
@@ -140,8 +145,9 @@ enum Edit {
 struct Target {
     id: OpId,
     cursor: Cursor,
-    /// Its index in the text (the units before it).
-    before: usize,
+    /// Its index in the text (the units before it); `None` for an element
+    /// typed by an earlier change of the same burst.
+    before: Option<usize>,
     /// Its width in the document's text units.
     width: usize,
 }
@@ -164,6 +170,9 @@ const PLACEHOLDER: &str = "\u{fffc}";
 /// Whether `change` qualifies (see the module docs) *and* its sender may
 /// write the node's text at `now`. `None` sends it through the general path.
 /// `known` is a place found earlier, used if `heads` are still its heads.
+/// `typed` gives the width of an element typed by an earlier change of the
+/// burst being planned (see [`Typing::typed_width`]), which a deletion may
+/// delete too.
 pub(super) fn plan(
     ctx: &Ctx<'_>,
     doc: &Automerge,
@@ -171,6 +180,7 @@ pub(super) fn plan(
     heads: &[ChangeHash],
     known: Option<&Place>,
     change: &Change,
+    typed: &dyn Fn(&OpId) -> Option<usize>,
 ) -> Option<Typing> {
     let kind = kind?;
     if kind == DocKind::Feedback || change.is_empty() || change.len() > MAX_OPS {
@@ -183,7 +193,7 @@ pub(super) fn plan(
     let ObjectId::Id(obj) = &first.obj else { return None };
     let ops = &expanded.operations;
     let parsed = match &first.action {
-        OpType::Put(_) => Parsed::Insert(insertion(change, ops)?),
+        OpType::Put(_) => Parsed::Insert(insertion(change, ops, encoding)?),
         OpType::Delete => Parsed::Delete(deletion(ops)?),
         _ => return None,
     };
@@ -197,34 +207,36 @@ pub(super) fn plan(
         return None;
     }
     let edit = match parsed {
-        Parsed::Insert((text, prev)) => {
+        Parsed::Insert((text, prev, widths)) => {
             let index = match (&place.end, &first.key) {
                 (Some((last, end)), Key::Seq(ElementId::Id(after))) if after == last => Some(*end),
                 _ => None,
             };
             let cursor = Cursor::try_from(format!("{}@{}", change.start_op(), change.actor_id())).ok()?;
             let last = prev.map(|p| OpId(p, change.actor_id().clone()));
-            Edit::Insert { cursor, text, index, last }
+            let first = OpId(change.start_op().get(), change.actor_id().clone());
+            Edit::Insert { cursor, text, index, last, first, widths }
         }
-        Parsed::Delete(ids) => Edit::Delete { targets: targets(doc, &place.text_obj, encoding, ids)? },
+        Parsed::Delete(ids) => Edit::Delete { targets: targets(doc, &place.text_obj, encoding, ids, typed)? },
     };
-    Some(Typing { kind, place, edit })
+    Some(Typing { kind, place, edit, hash: change.hash() })
 }
 
 /// A change's operations, read.
 enum Parsed {
-    /// The characters and the counter of the last one.
-    Insert((String, Option<u64>)),
+    /// The characters, the counter of the last one, each one's width.
+    Insert((String, Option<u64>, Vec<usize>)),
     /// The elements deleted.
     Delete(Vec<OpId>),
 }
 
 /// The characters of a change that inserts one run of them into the object
-/// of its first operation, and its last operation's counter; `None` if it
-/// does anything else.
-fn insertion(change: &Change, ops: &[automerge::legacy::Op]) -> Option<(String, Option<u64>)> {
+/// of its first operation, its last operation's counter and each
+/// character's width; `None` if it does anything else.
+fn insertion(change: &Change, ops: &[automerge::legacy::Op], encoding: TextEncoding) -> Option<(String, Option<u64>, Vec<usize>)> {
     let obj = &ops.first()?.obj;
     let mut text = String::new();
+    let mut widths = Vec::with_capacity(ops.len());
     let mut prev: Option<u64> = None;
     for (i, op) in ops.iter().enumerate() {
         let OpType::Put(ScalarValue::Str(s)) = &op.action else { return None };
@@ -240,8 +252,9 @@ fn insertion(change: &Change, ops: &[automerge::legacy::Op]) -> Option<(String, 
         }
         prev = Some(change.start_op().get().checked_add(u64::try_from(i).ok()?)?);
         text.push_str(s);
+        widths.push(units(encoding, s)?);
     }
-    Some((text, prev))
+    Some((text, prev, widths))
 }
 
 /// The elements a change deletes from the object of its first operation,
@@ -264,11 +277,16 @@ fn deletion(ops: &[automerge::legacy::Op]) -> Option<Vec<OpId>> {
 /// operation that inserted it as its only value — so deleting that operation
 /// hides it, and nothing else changes — sorted in document order. `None`
 /// otherwise (an element deleted already, overwritten, in conflict): the
-/// general path says what that does.
-fn targets(doc: &Automerge, text: &automerge::ObjId, encoding: TextEncoding, ids: Vec<OpId>) -> Option<Vec<Target>> {
+/// general path says what that does. An element `typed` by an earlier
+/// change of the burst is visible, with that insertion as its only value.
+fn targets(doc: &Automerge, text: &automerge::ObjId, encoding: TextEncoding, ids: Vec<OpId>, typed: &dyn Fn(&OpId) -> Option<usize>) -> Option<Vec<Target>> {
     let mut targets = Vec::with_capacity(ids.len());
     for id in ids {
         let cursor = Cursor::try_from(format!("{}@{}", id.0, id.1)).ok()?;
+        if let Some(width) = typed(&id) {
+            targets.push(Target { id, cursor, before: None, width });
+            continue;
+        }
         let before = doc.get_cursor_position(text, &cursor, None).ok()?;
         // A hidden element's index is the next visible one's: what is there
         // must be the element itself, and nothing else.
@@ -287,7 +305,7 @@ fn targets(doc: &Automerge, text: &automerge::ObjId, encoding: TextEncoding, ids
         if width == 0 {
             return None;
         }
-        targets.push(Target { id, cursor, before, width });
+        targets.push(Target { id, cursor, before: Some(before), width });
     }
     targets.sort_by_key(|t| t.before);
     Some(targets)
@@ -332,21 +350,23 @@ impl Typing {
     /// by their cursor, the patches are diffed from the heads.
     pub(super) fn applied(self, doc: &Automerge, before: &[ChangeHash]) -> (Vec<DocPatch>, Place) {
         let heads = doc.get_heads();
+        let diffed = |place: Place| {
+            let patches = crate::doc::patch_translate(self.kind, &doc.diff(before, &heads));
+            (patches, Place { heads: heads.clone(), end: None, ..place })
+        };
         let (cursor, text, index, last) = match self.edit {
-            Edit::Insert { cursor, text, index, last } => (cursor, text, index, last),
+            Edit::Insert { cursor, text, index, last, .. } => (cursor, text, index, last),
             Edit::Delete { targets } => {
-                let removed = targets.iter().scan(0, |gone, t| {
-                    let index = t.before - *gone;
-                    *gone += t.width;
-                    Some((index, t.width))
-                });
-                return (removals(&self.place.node, removed), Place { heads, end: None, ..self.place });
+                // Planned on its own, every element was in the document before.
+                let Some(removed) = in_order(targets.iter().map(|t| t.before.map(|b| (b, t.width)))) else {
+                    return diffed(self.place);
+                };
+                return (removals(&self.place.node, removed.into_iter()), Place { heads: heads.clone(), end: None, ..self.place });
             }
         };
         let index = index.or_else(|| doc.get_cursor_position(&self.place.text_obj, &cursor, None).ok());
         let Some(index) = index else {
-            let patches = crate::doc::patch_translate(self.kind, &doc.diff(before, &heads));
-            return (patches, Place { heads, end: None, ..self.place });
+            return diffed(self.place);
         };
         let end = match (doc.text_encoding(), last) {
             (TextEncoding::UnicodeCodePoint, Some(last)) => Some((last, index + text.chars().count())),
@@ -361,6 +381,16 @@ impl Typing {
         &self.place
     }
 
+    /// The width of element `id` if this change typed it.
+    pub(super) fn typed_width(&self, id: &OpId) -> Option<usize> {
+        let Edit::Insert { first, widths, .. } = &self.edit else { return None };
+        if id.1 != first.1 {
+            return None;
+        }
+        let offset = usize::try_from(id.0.checked_sub(first.0)?).ok()?;
+        widths.get(offset).copied()
+    }
+
     /// Whether this change deletes an element one of `earlier` deletes: in a
     /// burst the second would delete what is gone already (no patch), so it
     /// ends the burst and goes on its own.
@@ -373,6 +403,20 @@ impl Typing {
     }
 }
 
+/// Removals given as (index before the change, width), in document order:
+/// each with its index when removed, the change's earlier removals gone.
+/// `None` if an index is unknown.
+fn in_order(targets: impl Iterator<Item = Option<(usize, usize)>>) -> Option<Vec<(usize, usize)>> {
+    let mut gone = 0;
+    let mut out = Vec::new();
+    for t in targets {
+        let (before, width) = t?;
+        out.push((before.checked_sub(gone)?, width));
+        gone += width;
+    }
+    Some(out)
+}
+
 /// A burst: consecutive changes of one call, each permitted typing into a
 /// text that existed before the burst, planned against the document as it
 /// was (`plan` with the burst's first place) and applied in one
@@ -383,92 +427,173 @@ impl Typing {
 ///
 /// Each change's patches are still the ones the general path reports: where
 /// *that* change's characters landed, or where its deletions happened, when
-/// the changes are applied one by one in order. They are worked out from the
-/// final document (`F`), in which a typed run's first character has index
-/// `f`, and a deleted element — every one existed, visibly, before the burst
-/// (planned so), and no two changes delete the same one (`deletes_again`) —
-/// has the index `a` of the visible text after it. The text just after
-/// change `k` is `F` less the runs typed after `k` and plus the elements
-/// deleted after `k`; ordering those against `k`'s elements needs only:
+/// the changes are applied one by one in order. Both are an element's index
+/// in the text just after the change (`S(k)`: for a deleted element, the
+/// index of what follows it, which is where it was removed, the change's
+/// earlier removals gone), and `S(k)` is the final text `F` less the
+/// elements typed after `k` and still there, plus the elements deleted after
+/// `k` that existed at `k`. Automerge tells, in `F`, each touched element's
+/// index: a visible one's own, a deleted one's the index of the visible text
+/// after it. That orders an element `z` before `y`
 ///
-/// - a later run `j` is wholly before or wholly after `k`'s first character
-///   (it was contiguous when it landed, and that character was already
-///   there): before iff `f(j) < f(k)` (both are visible in `F`), and before
-///   a deleted element `e` iff `f(j) < a(e)`;
-/// - an element `d` deleted later is before `k`'s first character iff
-///   `a(d) ≤ f(k)` (the character is visible in `F`, and at least one unit
-///   wide), and before another deleted element `e` iff it was before it
-///   before the burst (both were visible then).
+/// - if both are visible: by index;
+/// - if one is deleted: a visible `z` is before a deleted `y` iff its index
+///   is smaller, a deleted `z` before a visible `y` iff not larger (the
+///   visible one is at least one unit wide);
+/// - if both are deleted: by index if they differ; if not, by where they
+///   were before the burst when both existed then (both were visible then).
 ///
-/// So `landing(k) = f(k) − Σ units(j)` over later runs before it `+ Σ
-/// width(d)` over later deletions before it, and a deleted element's index
-/// when change `k` is applied is `a(e)` corrected the same way. `None` when
-/// an element cannot be found again (then the caller rolls the burst back
-/// and judges the changes one by one).
-pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge) -> Option<(Vec<Vec<DocPatch>>, Place)> {
+/// and a later change's run is wholly before or after an element that
+/// existed when it landed (it was contiguous), so its first character
+/// decides. Only two deleted elements at the same index, one of them typed
+/// in the burst (a typo corrected at once), stay unordered; for such a
+/// change the index is read from automerge at the document as it was just
+/// after it (`get_cursor_position` at those heads: slower, but exact).
+/// `None` when an element cannot be found (then the caller rolls the burst
+/// back and judges the changes one by one).
+pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[ChangeHash]) -> Option<(Vec<Vec<DocPatch>>, Place)> {
     let encoding = doc.text_encoding();
-    // Per change: `f` and the run's units, or each deleted element's `a`.
-    enum Final {
-        Run { f: usize, units: usize },
-        Deleted(Vec<usize>),
-    }
-    let mut finals = Vec::with_capacity(burst.len());
-    for t in &burst {
+    let n = burst.len();
+    // Every deleted element, by change: which change typed it, if one did.
+    let owner = |id: &OpId, k: usize| (0..k).find(|&i| burst[i].typed_width(id).is_some());
+    let deleted_ids: std::collections::HashSet<&OpId> = burst
+        .iter()
+        .flat_map(|t| match &t.edit {
+            Edit::Delete { targets } => targets.iter().map(|d| &d.id).collect(),
+            Edit::Insert { .. } => Vec::new(),
+        })
+        .collect();
+    // Where each change's elements are in `F`.
+    let mut firsts: Vec<Option<At>> = Vec::with_capacity(n);
+    let mut gone: Vec<Vec<(At, Option<usize>)>> = Vec::with_capacity(n);
+    let mut visible_units = vec![0usize; n];
+    for (k, t) in burst.iter().enumerate() {
         let text = &t.place.text_obj;
-        finals.push(match &t.edit {
-            Edit::Insert { cursor, text: s, .. } => Final::Run { f: doc.get_cursor_position(text, cursor, None).ok()?, units: units(encoding, s)? },
-            Edit::Delete { targets } => {
-                Final::Deleted(targets.iter().map(|d| doc.get_cursor_position(text, &d.cursor, None).ok()).collect::<Option<_>>()?)
+        match &t.edit {
+            Edit::Insert { cursor, first, widths, .. } => {
+                let index = doc.get_cursor_position(text, cursor, None).ok()?;
+                firsts.push(Some(At { id: first.clone(), index, visible: !deleted_ids.contains(first), before: None }));
+                gone.push(Vec::new());
+                let deleted: usize = widths
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| u64::try_from(*i).is_ok_and(|i| deleted_ids.contains(&OpId(first.0 + i, first.1.clone()))))
+                    .map(|(_, w)| w)
+                    .sum();
+                visible_units[k] = widths.iter().sum::<usize>() - deleted;
             }
-        });
+            Edit::Delete { targets } => {
+                let mut mine = Vec::with_capacity(targets.len());
+                for d in targets {
+                    let index = doc.get_cursor_position(text, &d.cursor, None).ok()?;
+                    mine.push((At { id: d.id.clone(), index, visible: false, before: d.before }, owner(&d.id, k)));
+                }
+                firsts.push(None);
+                gone.push(mine);
+            }
+        }
     }
-    // How `F` differs, at a point given as "before this", from the text just
-    // after change `k`: runs typed later, less elements deleted later.
-    let later = |k: usize, run_before: &dyn Fn(usize) -> bool, deleted_before: &dyn Fn(&Target, usize) -> bool| -> (usize, usize) {
-        let (mut typed, mut deleted) = (0, 0);
-        for j in k + 1..burst.len() {
+    // `y`'s index just after change `k`, if every comparison is decided.
+    let after = |k: usize, y: &At| -> Option<usize> {
+        let mut index = y.index;
+        for j in k + 1..n {
             if burst[j].place.obj != burst[k].place.obj {
                 continue;
             }
-            match (&finals[j], &burst[j].edit) {
-                (Final::Run { f, units }, _) if run_before(*f) => typed += units,
-                (Final::Deleted(a), Edit::Delete { targets }) => {
-                    deleted += targets.iter().zip(a).filter(|(d, a)| deleted_before(d, **a)).map(|(d, _)| d.width).sum::<usize>();
+            if let Some(x) = &firsts[j]
+                && visible_units[j] > 0
+                && x.before_(y)?
+            {
+                index = index.checked_sub(visible_units[j])?;
+            }
+            for ((d, typed_by), t) in gone[j].iter().zip(burst[j].targets()) {
+                let existed = typed_by.is_none_or(|i| i <= k);
+                if existed && d.before_(y)? {
+                    index += t.width;
                 }
-                _ => {}
             }
         }
-        (typed, deleted)
+        Some(index)
     };
-    let mut patches = Vec::with_capacity(burst.len());
+    // The heads just after change `k`, for reading an index the slow way.
+    let heads_after = |k: usize| -> Vec<ChangeHash> { before.iter().copied().chain(burst[..=k].iter().map(|t| t.hash)).collect() };
+    let mut patches = Vec::with_capacity(n);
+    let mut last_landing = 0;
     for (k, t) in burst.iter().enumerate() {
         let node = &t.place.node;
-        match (&finals[k], &t.edit) {
-            (Final::Run { f, .. }, Edit::Insert { text, .. }) => {
-                let (typed, deleted) = later(k, &|fj| fj < *f, &|_, a| a <= *f);
-                let index = f - typed + deleted;
-                patches.push(vec![DocPatch::TextSpliced { node: node.clone(), index, text: text.clone() }]);
+        let text = &t.place.text_obj;
+        match (&t.edit, &firsts[k]) {
+            (Edit::Insert { text: typed, cursor, .. }, Some(x)) => {
+                let index = match after(k, x) {
+                    Some(i) => i,
+                    None => doc.get_cursor_position(text, cursor, Some(&heads_after(k))).ok()?,
+                };
+                last_landing = index;
+                patches.push(vec![DocPatch::TextSpliced { node: node.clone(), index, text: typed.clone() }]);
             }
-            (Final::Deleted(a), Edit::Delete { targets }) => {
-                // `a(e)` corrected is `e`'s index in the text just after
-                // change `k`: its index when removed, the change's removals
-                // before it already gone.
-                let removed = targets.iter().zip(a).map(|(e, &ae)| {
-                    let (typed, deleted) = later(k, &|fj| fj < ae, &|d, _| d.before < e.before);
-                    (ae - typed + deleted, e.width)
-                });
-                patches.push(removals(node, removed));
+            (Edit::Delete { targets }, None) => {
+                let decided: Option<Vec<(usize, usize)>> = gone[k].iter().zip(targets).map(|((e, _), t)| Some((after(k, e)?, t.width))).collect();
+                let mut removed = match decided {
+                    Some(r) => r,
+                    None => {
+                        // Where each was just before the change, the slow way.
+                        let heads = if k == 0 { before.to_vec() } else { heads_after(k - 1) };
+                        let mut at: Vec<(usize, usize)> = targets
+                            .iter()
+                            .map(|t| Some((doc.get_cursor_position(text, &t.cursor, Some(&heads)).ok()?, t.width)))
+                            .collect::<Option<_>>()?;
+                        at.sort_by_key(|(i, _)| *i);
+                        in_order(at.into_iter().map(Some))?
+                    }
+                };
+                removed.sort_by_key(|(i, _)| *i);
+                patches.push(removals(node, removed.into_iter()));
             }
             _ => return None,
         }
     }
     let last = burst.last()?;
-    let end = match (encoding, &last.edit, finals.last()) {
-        (TextEncoding::UnicodeCodePoint, Edit::Insert { last: Some(op), .. }, Some(Final::Run { f, units })) => Some((op.clone(), f + units)),
+    let end = match (encoding, &last.edit) {
+        (TextEncoding::UnicodeCodePoint, Edit::Insert { last: Some(op), text, .. }) => Some((op.clone(), last_landing + units(encoding, text)?)),
         _ => None,
     };
     let place = Place { heads: doc.get_heads(), end, ..last.place.clone() };
     Some((patches, place))
+}
+
+/// Where an element is in the document after a burst (see [`burst_applied`]).
+struct At {
+    id: OpId,
+    /// Its index if visible, else the index of the visible text after it.
+    index: usize,
+    visible: bool,
+    /// Its index before the burst, if it existed then.
+    before: Option<usize>,
+}
+
+impl At {
+    /// Whether `self` is before `y`; `None` if that cannot be told.
+    fn before_(&self, y: &At) -> Option<bool> {
+        if self.id == y.id {
+            return Some(false);
+        }
+        match (self.visible, y.visible) {
+            (true, true) | (true, false) => Some(self.index < y.index),
+            (false, true) => Some(self.index <= y.index),
+            (false, false) if self.index != y.index => Some(self.index < y.index),
+            (false, false) => Some(self.before? < y.before?),
+        }
+    }
+}
+
+impl Typing {
+    /// A deletion's elements (none for typing).
+    fn targets(&self) -> &[Target] {
+        match &self.edit {
+            Edit::Delete { targets } => targets,
+            Edit::Insert { .. } => &[],
+        }
+    }
 }
 
 #[cfg(test)]
@@ -696,7 +821,6 @@ mod tests {
     fn bursts_of_typing_and_deleting_report_each_where_it_happened() {
         // Each client types, backspaces and deletes forward, before and after
         // the other's edits; deletions land in bursts with the typing.
-        // (Deleting what the same call typed ends a burst: see `plan`.)
         let mut edits = Vec::new();
         for ch in ["h", "é", "l", "😀"] {
             edits.push((0, 0, 100, Ed::Type(ch)));
@@ -707,6 +831,23 @@ mod tests {
         edits.push((1, 0, 75, Ed::Delete(3)));
         assert_eq!(at_once(["wendy", "wendy"], &edits), 17, "both calls were bursts");
         assert!(senders_at_once(["wendy", "wendy"], &edits, &[1, 2]) >= 10, "the messages were bursts");
+        // Typos corrected at once: what a call typed, deleted in the same
+        // call — one character, two, and across the other's typing.
+        let mut edits = Vec::new();
+        for ch in ["q", "é", "😀"] {
+            edits.push((0, 0, 100, Ed::Type(ch)));
+            edits.push((0, 0, 100, Ed::Type("zz")));
+            edits.push((0, 0, 99, Ed::Delete(1)));
+            edits.push((0, 0, 90, Ed::Delete(2)));
+            edits.push((0, 0, 100, Ed::Type("ab")));
+            edits.push((0, 0, 99, Ed::Delete(1)));
+            edits.push((0, 0, 99, Ed::Delete(1)));
+            edits.push((1, 0, 40, Ed::Type("ab")));
+            edits.push((1, 0, 40, Ed::Delete(2)));
+            edits.push((1, 0, 40, Ed::Type("c")));
+        }
+        assert_eq!(at_once(["wendy", "wendy"], &edits), 30, "both calls were bursts");
+        assert!(senders_at_once(["wendy", "wendy"], &edits, &[1, 3]) >= 8, "the messages were bursts");
     }
 
     #[test]
