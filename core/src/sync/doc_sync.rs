@@ -378,17 +378,27 @@ impl DocPeerSync {
         } else {
             (MessageVersion::V1, chunks)
         };
-        // What we have since the heads we share. When they are the peer's
-        // heads and the peer was complete, that is what it lacks plus what is
-        // on its way (`sent_hashes` may still name some changes its heads
-        // cover, see `record_received`: the filter then names a few more
-        // changes we have, which only spares the peer sending them).
-        let since_shared: Vec<ChangeHash> = if shortcut && st.shared_heads == *their_heads {
-            st.sent_hashes.iter().chain(&lacking).copied().collect()
+        // What we have: everything under `last_sync`, and what the filter
+        // names. Automerge says so from the heads it shares with the peer,
+        // naming every change since — on a busy document, with peers that
+        // lag, thousands of changes hashed into a filter for every peer on
+        // every relay. When the peer was complete at the fresh changes' base,
+        // it holds the base by the time it reads this message (messages
+        // arrive in order), and we have exactly the base's history plus the
+        // fresh changes: so the base and a filter of the fresh changes say
+        // the same, and the peer sends back exactly what it has and we lack.
+        let have = if shortcut && let Some(base) = fresh.base() {
+            #[cfg(debug_assertions)]
+            {
+                let since: HashSet<ChangeHash> = doc.get_changes_meta(base).into_iter().map(|m| m.hash).collect();
+                assert_eq!(since, fresh.hashes().copied().collect::<HashSet<_>>(), "the fresh changes are not all we have beyond their base");
+            }
+            Have { last_sync: base.to_vec(), bloom: sync::BloomFilter::from_hashes(fresh.hashes()) }
         } else {
-            doc.get_changes_meta(&st.shared_heads).into_iter().map(|m| m.hash).collect()
+            let since_shared: Vec<ChangeHash> = doc.get_changes_meta(&st.shared_heads).into_iter().map(|m| m.hash).collect();
+            Have { last_sync: st.shared_heads.clone(), bloom: sync::BloomFilter::from_hashes(since_shared.iter()) }
         };
-        let have = vec![Have { last_sync: st.shared_heads.clone(), bloom: sync::BloomFilter::from_hashes(since_shared.iter()) }];
+        let have = vec![have];
         let mut flags = MessageFlags::new();
         flags.set(MessageFlags::SUPPORTS_SYNC_RESET);
         if st.read_only {

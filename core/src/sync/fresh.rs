@@ -69,6 +69,11 @@ impl<'a> Fresh<'a> {
         self.complete.then_some(self.before.as_slice())
     }
 
+    /// The changes' hashes, in commit order.
+    pub(super) fn hashes(&self) -> std::slice::Iter<'_, ChangeHash> {
+        self.order.iter()
+    }
+
     /// A change's bytes as it arrived.
     pub(super) fn bytes(&self, hash: &ChangeHash) -> Option<&'a [u8]> {
         self.changes.get(hash).map(|c| c.raw_bytes())
