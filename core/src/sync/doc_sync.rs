@@ -303,10 +303,13 @@ impl DocPeerSync {
     /// those already on their way (`sent_hashes`): found from the
     /// document's per-actor sequence clock, in time proportional to what it
     /// lacks. The message is the one automerge would build for that peer —
-    /// our heads, the bloom filter of what we have since the shared heads,
-    /// the same flags and version, the same state updates and the same
-    /// "nothing to say" rule — except that a bloom filter's false positive
-    /// never withholds a change. A peer in any other state gets exactly
+    /// our heads, the same flags and version, the same state updates and
+    /// the same "nothing to say" rule — except that a bloom filter's false
+    /// positive never withholds a change, and what we have is said from the
+    /// fresh changes' base when the peer was complete at it (that base, and
+    /// a filter of the fresh changes: the same set as automerge's shared
+    /// heads and filter of everything since, hashed in time proportional to
+    /// the batch, not to how far the peer lags). A peer in any other state gets exactly
     /// [`Self::generate`]. `core/tests/sync_relay.rs` checks convergence on
     /// random sessions; `cargo bench -p folio-core --bench relay` measures it.
     pub fn generate_pushing(&mut self, doc: &Automerge, fresh: &Fresh<'_>) -> Option<Vec<u8>> {
