@@ -281,19 +281,31 @@ fn a_lone_writer_is_acknowledged() {
         }
     }
     assert_eq!(peer.get_heads(), server_doc.get_heads());
-    // The peer writes; the server takes the change and answers.
+    // The peer writes; the server takes the change and answers. (About one
+    // time in a hundred the server's last bloom filter names the new change
+    // by chance and the peer holds it back for a round, as automerge does:
+    // the answer then says the server lacks it, and the next round brings it.)
     let mut tx = peer.transaction();
     tx.put(ROOT, "title", "mine").unwrap();
     let (mine, _) = tx.commit();
     let mine = mine.unwrap();
-    let m = peer.generate_sync_message(&mut state).expect("the change goes out");
-    let before = server_doc.get_heads();
-    let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
-    server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
-    server.record_received(&server_doc, incoming, &before, None).unwrap();
-    let fresh: folio_core::sync::Fresh<'_> = Default::default();
-    let answer = server.generate_pushing(&server_doc, &fresh).expect("the writer is answered");
-    let answer = sync::Message::decode(&answer).unwrap();
-    assert!(answer.heads.contains(&mine), "the answer names the change: {:?}", answer.heads);
-    assert!(answer.changes.is_empty(), "and does not send it back");
+    for _ in 0..4 {
+        let m = peer.generate_sync_message(&mut state).expect("the change goes out");
+        let before = server_doc.get_heads();
+        let incoming = IncomingSync::decode(doc_id(), &m.encode()).unwrap();
+        server_doc.apply_changes(incoming.changes().unwrap()).unwrap();
+        server.record_received(&server_doc, incoming, &before, None).unwrap();
+        let fresh: folio_core::sync::Fresh<'_> = Default::default();
+        let answer = server.generate_pushing(&server_doc, &fresh).expect("the writer is answered");
+        let answer = sync::Message::decode(&answer).unwrap();
+        if !folio_core::sync::has_change(&server_doc, &mine) {
+            assert!(!answer.heads.contains(&mine));
+            peer.receive_sync_message(&mut state, answer).unwrap();
+            continue;
+        }
+        assert!(answer.heads.contains(&mine), "the answer names the change: {:?}", answer.heads);
+        assert!(answer.changes.is_empty(), "and does not send it back");
+        return;
+    }
+    panic!("the change never reached the server");
 }

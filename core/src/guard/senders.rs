@@ -101,10 +101,10 @@ impl<'a> Burst<'a> {
             if !deps_ok || !actor::belongs_to(change.actor_id(), &key) {
                 return None;
             }
-            let typed = |id: &_| self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).find_map(|(_, t)| t.typed_width(id));
-            let t = typing::plan(&ctx, doc, kind, &heads, place.as_ref(), &change, &typed)?;
-            let earlier = self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).map(|(_, t)| t);
-            if t.deletes_again(earlier) {
+            // The burst's changes so far, this message's included.
+            let earlier = || self.messages.iter().flat_map(|(_, _, p)| p).chain(&planned).map(|(_, t)| t);
+            let t = typing::plan(&ctx, doc, kind, &heads, place.as_ref(), &change, &|id| earlier().find_map(|t| t.typed_width(id)))?;
+            if t.deletes_again(earlier()) {
                 return None;
             }
             place = Some(t.place().clone());

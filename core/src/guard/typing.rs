@@ -454,44 +454,33 @@ fn in_order(targets: impl Iterator<Item = Option<(usize, usize)>>) -> Option<Vec
 pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[ChangeHash]) -> Option<(Vec<Vec<DocPatch>>, Place)> {
     let encoding = doc.text_encoding();
     let n = burst.len();
-    // Every deleted element, by change: which change typed it, if one did.
+    // Which earlier change of the burst typed an element, if one did.
     let owner = |id: &OpId, k: usize| (0..k).find(|&i| burst[i].typed_width(id).is_some());
-    let deleted_ids: std::collections::HashSet<&OpId> = burst
-        .iter()
-        .flat_map(|t| match &t.edit {
-            Edit::Delete { targets } => targets.iter().map(|d| &d.id).collect(),
-            Edit::Insert { .. } => Vec::new(),
-        })
-        .collect();
+    let deleted_ids: std::collections::HashSet<&OpId> = burst.iter().flat_map(|t| t.targets().iter().map(|d| &d.id)).collect();
     // Where each change's elements are in `F`.
-    let mut firsts: Vec<Option<At>> = Vec::with_capacity(n);
-    let mut gone: Vec<Vec<(At, Option<usize>)>> = Vec::with_capacity(n);
-    let mut visible_units = vec![0usize; n];
+    let mut landed: Vec<Landed> = Vec::with_capacity(n);
     for (k, t) in burst.iter().enumerate() {
         let text = &t.place.text_obj;
-        match &t.edit {
+        landed.push(match &t.edit {
             Edit::Insert { cursor, first, widths, .. } => {
                 let index = doc.get_cursor_position(text, cursor, None).ok()?;
-                firsts.push(Some(At { id: first.clone(), index, visible: !deleted_ids.contains(first), before: None }));
-                gone.push(Vec::new());
-                let deleted: usize = widths
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| u64::try_from(*i).is_ok_and(|i| deleted_ids.contains(&OpId(first.0 + i, first.1.clone()))))
+                let first_at = At { id: first.clone(), index, visible: !deleted_ids.contains(first), before: None };
+                let visible: usize = (first.0..)
+                    .zip(widths)
+                    .filter(|(ctr, _)| !deleted_ids.contains(&OpId(*ctr, first.1.clone())))
                     .map(|(_, w)| w)
                     .sum();
-                visible_units[k] = widths.iter().sum::<usize>() - deleted;
+                Landed::Run { first: first_at, visible }
             }
             Edit::Delete { targets } => {
-                let mut mine = Vec::with_capacity(targets.len());
+                let mut removed = Vec::with_capacity(targets.len());
                 for d in targets {
                     let index = doc.get_cursor_position(text, &d.cursor, None).ok()?;
-                    mine.push((At { id: d.id.clone(), index, visible: false, before: d.before }, owner(&d.id, k)));
+                    removed.push((At { id: d.id.clone(), index, visible: false, before: d.before }, owner(&d.id, k), d.width));
                 }
-                firsts.push(None);
-                gone.push(mine);
+                Landed::Removed(removed)
             }
-        }
+        });
     }
     // `y`'s index just after change `k`, if every comparison is decided.
     let after = |k: usize, y: &At| -> Option<usize> {
@@ -500,16 +489,19 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
             if burst[j].place.obj != burst[k].place.obj {
                 continue;
             }
-            if let Some(x) = &firsts[j]
-                && visible_units[j] > 0
-                && x.before_(y)?
-            {
-                index = index.checked_sub(visible_units[j])?;
-            }
-            for ((d, typed_by), t) in gone[j].iter().zip(burst[j].targets()) {
-                let existed = typed_by.is_none_or(|i| i <= k);
-                if existed && d.before_(y)? {
-                    index += t.width;
+            match &landed[j] {
+                Landed::Run { first, visible } => {
+                    if *visible > 0 && first.before_(y)? {
+                        index = index.checked_sub(*visible)?;
+                    }
+                }
+                Landed::Removed(removed) => {
+                    for (d, typed_by, width) in removed {
+                        let existed = typed_by.is_none_or(|i| i <= k);
+                        if existed && d.before_(y)? {
+                            index += width;
+                        }
+                    }
                 }
             }
         }
@@ -522,8 +514,8 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
     for (k, t) in burst.iter().enumerate() {
         let node = &t.place.node;
         let text = &t.place.text_obj;
-        match (&t.edit, &firsts[k]) {
-            (Edit::Insert { text: typed, cursor, .. }, Some(x)) => {
+        match (&t.edit, &landed[k]) {
+            (Edit::Insert { text: typed, cursor, .. }, Landed::Run { first: x, .. }) => {
                 let index = match after(k, x) {
                     Some(i) => i,
                     None => doc.get_cursor_position(text, cursor, Some(&heads_after(k))).ok()?,
@@ -531,8 +523,8 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
                 last_landing = index;
                 patches.push(vec![DocPatch::TextSpliced { node: node.clone(), index, text: typed.clone() }]);
             }
-            (Edit::Delete { targets }, None) => {
-                let decided: Option<Vec<(usize, usize)>> = gone[k].iter().zip(targets).map(|((e, _), t)| Some((after(k, e)?, t.width))).collect();
+            (Edit::Delete { targets }, Landed::Removed(gone)) => {
+                let decided: Option<Vec<(usize, usize)>> = gone.iter().map(|(e, _, width)| Some((after(k, e)?, *width))).collect();
                 let mut removed = match decided {
                     Some(r) => r,
                     None => {
@@ -559,6 +551,15 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
     };
     let place = Place { heads: doc.get_heads(), end, ..last.place.clone() };
     Some((patches, place))
+}
+
+/// Where a change of a burst left its elements in the final document.
+enum Landed {
+    /// A run: its first character, and how many of its units are still there.
+    Run { first: At, visible: usize },
+    /// Deleted elements: each with the earlier change that typed it (if one
+    /// did) and its width.
+    Removed(Vec<(At, Option<usize>, usize)>),
 }
 
 /// Where an element is in the document after a burst (see [`burst_applied`]).
