@@ -130,9 +130,8 @@ enum Edit {
         text: String,
         /// Where the run lands, when known without a cursor (see `Place::end`).
         index: Option<usize>,
-        /// The run's last operation.
-        last: Option<OpId>,
-        /// The run's first operation, and each element's width.
+        /// The run's first operation, and each element's width (one
+        /// operation each, so the last is `first + widths.len() - 1`).
         first: OpId,
         widths: Vec<usize>,
     },
@@ -162,6 +161,12 @@ fn units(encoding: TextEncoding, s: &str) -> Option<usize> {
         TextEncoding::Utf8CodeUnit => Some(s.len()),
         _ => None,
     }
+}
+
+/// The last operation of a run that starts at `first`.
+fn last_op(first: &OpId, widths: &[usize]) -> Option<OpId> {
+    let len = u64::try_from(widths.len()).ok()?;
+    Some(OpId(first.0.checked_add(len.checked_sub(1)?)?, first.1.clone()))
 }
 
 /// How a block marker (an object in the text) counts: as U+FFFC.
@@ -207,15 +212,14 @@ pub(super) fn plan(
         return None;
     }
     let edit = match parsed {
-        Parsed::Insert((text, prev, widths)) => {
+        Parsed::Insert((text, widths)) => {
             let index = match (&place.end, &first.key) {
                 (Some((last, end)), Key::Seq(ElementId::Id(after))) if after == last => Some(*end),
                 _ => None,
             };
             let cursor = Cursor::try_from(format!("{}@{}", change.start_op(), change.actor_id())).ok()?;
-            let last = prev.map(|p| OpId(p, change.actor_id().clone()));
             let first = OpId(change.start_op().get(), change.actor_id().clone());
-            Edit::Insert { cursor, text, index, last, first, widths }
+            Edit::Insert { cursor, text, index, first, widths }
         }
         Parsed::Delete(ids) => Edit::Delete { targets: targets(doc, &place.text_obj, encoding, ids, typed)? },
     };
@@ -224,16 +228,16 @@ pub(super) fn plan(
 
 /// A change's operations, read.
 enum Parsed {
-    /// The characters, the counter of the last one, each one's width.
-    Insert((String, Option<u64>, Vec<usize>)),
+    /// The characters, each one's width.
+    Insert((String, Vec<usize>)),
     /// The elements deleted.
     Delete(Vec<OpId>),
 }
 
 /// The characters of a change that inserts one run of them into the object
-/// of its first operation, its last operation's counter and each
-/// character's width; `None` if it does anything else.
-fn insertion(change: &Change, ops: &[automerge::legacy::Op], encoding: TextEncoding) -> Option<(String, Option<u64>, Vec<usize>)> {
+/// of its first operation, and each character's width; `None` if it does
+/// anything else.
+fn insertion(change: &Change, ops: &[automerge::legacy::Op], encoding: TextEncoding) -> Option<(String, Vec<usize>)> {
     let obj = &ops.first()?.obj;
     let mut text = String::new();
     let mut widths = Vec::with_capacity(ops.len());
@@ -254,7 +258,7 @@ fn insertion(change: &Change, ops: &[automerge::legacy::Op], encoding: TextEncod
         text.push_str(s);
         widths.push(units(encoding, s)?);
     }
-    Some((text, prev, widths))
+    Some((text, widths))
 }
 
 /// The elements a change deletes from the object of its first operation,
@@ -355,7 +359,7 @@ impl Typing {
             (patches, Place { heads: heads.clone(), end: None, ..place })
         };
         let (cursor, text, index, last) = match self.edit {
-            Edit::Insert { cursor, text, index, last, .. } => (cursor, text, index, last),
+            Edit::Insert { cursor, text, index, first, widths } => (cursor, text, index, last_op(&first, &widths)),
             Edit::Delete { targets } => {
                 // Planned on its own, every element was in the document before.
                 let Some(removed) = in_order(targets.iter().map(|t| t.before.map(|b| (b, t.width)))) else {
@@ -546,7 +550,7 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
     }
     let last = burst.last()?;
     let end = match (encoding, &last.edit) {
-        (TextEncoding::UnicodeCodePoint, Edit::Insert { last: Some(op), text, .. }) => Some((op.clone(), last_landing + units(encoding, text)?)),
+        (TextEncoding::UnicodeCodePoint, Edit::Insert { first, widths, text, .. }) => Some((last_op(first, widths)?, last_landing + units(encoding, text)?)),
         _ => None,
     };
     let place = Place { heads: doc.get_heads(), end, ..last.place.clone() };
