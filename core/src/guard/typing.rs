@@ -134,6 +134,8 @@ enum Edit {
         /// operation each, so the last is `first + widths.len() - 1`).
         first: OpId,
         widths: Vec<usize>,
+        /// The element the run was typed after (`None`: the text's start).
+        after: Option<OpId>,
     },
     /// Elements of the text (characters, block markers) deleted, each visible
     /// before the change, in document order.
@@ -218,8 +220,12 @@ pub(super) fn plan(
                 _ => None,
             };
             let cursor = Cursor::try_from(format!("{}@{}", change.start_op(), change.actor_id())).ok()?;
-            let first = OpId(change.start_op().get(), change.actor_id().clone());
-            Edit::Insert { cursor, text, index, first, widths }
+            let first_op = OpId(change.start_op().get(), change.actor_id().clone());
+            let after = match &first.key {
+                Key::Seq(ElementId::Id(e)) => Some(e.clone()),
+                _ => None,
+            };
+            Edit::Insert { cursor, text, index, first: first_op, widths, after }
         }
         Parsed::Delete(ids) => Edit::Delete { targets: targets(doc, &place.text_obj, encoding, ids, typed)? },
     };
@@ -359,7 +365,7 @@ impl Typing {
             (patches, Place { heads: heads.clone(), end: None, ..place })
         };
         let (cursor, text, index, last) = match self.edit {
-            Edit::Insert { cursor, text, index, first, widths } => (cursor, text, index, last_op(&first, &widths)),
+            Edit::Insert { cursor, text, index, first, widths, .. } => (cursor, text, index, last_op(&first, &widths)),
             Edit::Delete { targets } => {
                 // Planned on its own, every element was in the document before.
                 let Some(removed) = in_order(targets.iter().map(|t| t.before.map(|b| (b, t.width)))) else {
@@ -445,14 +451,20 @@ fn in_order(targets: impl Iterator<Item = Option<(usize, usize)>>) -> Option<Vec
 ///   is smaller, a deleted `z` before a visible `y` iff not larger (the
 ///   visible one is at least one unit wide);
 /// - if both are deleted: by index if they differ; if not, by where they
-///   were before the burst when both existed then (both were visible then).
+///   were before the burst when both existed then (both were visible then);
+///   otherwise, when one was typed in the burst after the other, or after
+///   what was typed after it, and so on (a typo corrected at once:
+///   backspace over what was just typed), that one is later — in a text an
+///   element inserted after another stays after it, whatever is inserted
+///   between them later.
 ///
 /// and a later change's run is wholly before or after an element that
 /// existed when it landed (it was contiguous), so its first character
-/// decides. Only two deleted elements at the same index, one of them typed
-/// in the burst (a typo corrected at once), stay unordered; for such a
-/// change the index is read from automerge at the document as it was just
-/// after it (`get_cursor_position` at those heads: slower, but exact).
+/// decides. What stays unordered — two deleted elements at the same index,
+/// one of them typed in the burst, neither typed after the other — is read
+/// from automerge at the document as it was just after the change
+/// (`get_cursor_position` at those heads: exact, but a walk over the whole
+/// text, where the rest costs a lookup).
 /// `None` when an element cannot be found (then the caller rolls the burst
 /// back and judges the changes one by one).
 pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[ChangeHash]) -> Option<(Vec<Vec<DocPatch>>, Place)> {
@@ -461,6 +473,7 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
     // Which earlier change of the burst typed an element, if one did.
     let owner = |id: &OpId, k: usize| (0..k).find(|&i| burst[i].typed_width(id).is_some());
     let deleted_ids: std::collections::HashSet<&OpId> = burst.iter().flat_map(|t| t.targets().iter().map(|d| &d.id)).collect();
+    let typed_after = TypedAfter::of(&burst);
     // Where each change's elements are in `F`.
     let mut landed: Vec<Landed> = Vec::with_capacity(n);
     for (k, t) in burst.iter().enumerate() {
@@ -495,14 +508,14 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
             }
             match &landed[j] {
                 Landed::Run { first, visible } => {
-                    if *visible > 0 && first.before_(y)? {
+                    if *visible > 0 && first.before_(y, &typed_after)? {
                         index = index.checked_sub(*visible)?;
                     }
                 }
                 Landed::Removed(removed) => {
                     for (d, typed_by, width) in removed {
                         let existed = typed_by.is_none_or(|i| i <= k);
-                        if existed && d.before_(y)? {
+                        if existed && d.before_(y, &typed_after)? {
                             index += width;
                         }
                     }
@@ -522,7 +535,7 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
             (Edit::Insert { text: typed, cursor, .. }, Landed::Run { first: x, .. }) => {
                 let index = match after(k, x) {
                     Some(i) => i,
-                    None => doc.get_cursor_position(text, cursor, Some(&heads_after(k))).ok()?,
+                    None => position_at(doc, text, cursor, &heads_after(k))?,
                 };
                 last_landing = index;
                 patches.push(vec![DocPatch::TextSpliced { node: node.clone(), index, text: typed.clone() }]);
@@ -536,7 +549,7 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
                         let heads = if k == 0 { before.to_vec() } else { heads_after(k - 1) };
                         let mut at: Vec<(usize, usize)> = targets
                             .iter()
-                            .map(|t| Some((doc.get_cursor_position(text, &t.cursor, Some(&heads)).ok()?, t.width)))
+                            .map(|t| Some((position_at(doc, text, &t.cursor, &heads)?, t.width)))
                             .collect::<Option<_>>()?;
                         at.sort_by_key(|(i, _)| *i);
                         in_order(at.into_iter().map(Some))?
@@ -555,6 +568,14 @@ pub(super) fn burst_applied(burst: Vec<Typing>, doc: &Automerge, before: &[Chang
     };
     let place = Place { heads: doc.get_heads(), end, ..last.place.clone() };
     Some((patches, place))
+}
+
+/// An element's index in the text as it was at `heads`: automerge walks
+/// the whole text for it (see [`burst_applied`]).
+fn position_at(doc: &Automerge, text: &automerge::ObjId, cursor: &Cursor, heads: &[ChangeHash]) -> Option<usize> {
+    #[cfg(test)]
+    tests::SLOW_READS.with(|n| n.set(n.get() + 1));
+    doc.get_cursor_position(text, cursor, Some(heads)).ok()
 }
 
 /// Where a change of a burst left its elements in the final document.
@@ -578,7 +599,7 @@ struct At {
 
 impl At {
     /// Whether `self` is before `y`; `None` if that cannot be told.
-    fn before_(&self, y: &At) -> Option<bool> {
+    fn before_(&self, y: &At, typed_after: &TypedAfter<'_>) -> Option<bool> {
         if self.id == y.id {
             return Some(false);
         }
@@ -586,8 +607,62 @@ impl At {
             (true, true) | (true, false) => Some(self.index < y.index),
             (false, true) => Some(self.index <= y.index),
             (false, false) if self.index != y.index => Some(self.index < y.index),
-            (false, false) => Some(self.before? < y.before?),
+            (false, false) => match (self.before, y.before) {
+                (Some(a), Some(b)) => Some(a < b),
+                _ if typed_after.descends(&y.id, &self.id) => Some(true),
+                _ if typed_after.descends(&self.id, &y.id) => Some(false),
+                _ => None,
+            },
         }
+    }
+}
+
+/// For each element typed in a burst, the element it was typed after
+/// (`None`: the text's start): a run's first character after the element
+/// its change names, each other character after the one before it. Worked
+/// out on first use: most bursts never need it.
+struct TypedAfter<'b> {
+    burst: &'b [Typing],
+    map: std::cell::OnceCell<std::collections::HashMap<OpId, Option<OpId>>>,
+}
+
+impl<'b> TypedAfter<'b> {
+    fn of(burst: &'b [Typing]) -> Self {
+        TypedAfter { burst, map: std::cell::OnceCell::new() }
+    }
+
+    fn map(&self) -> &std::collections::HashMap<OpId, Option<OpId>> {
+        self.map.get_or_init(|| {
+            let mut map = std::collections::HashMap::new();
+            for t in self.burst {
+                let Edit::Insert { first, widths, after, .. } = &t.edit else { continue };
+                let mut prev = after.clone();
+                for i in 0..widths.len() as u64 {
+                    let id = OpId(first.0 + i, first.1.clone());
+                    map.insert(id.clone(), prev);
+                    prev = Some(id);
+                }
+            }
+            map
+        })
+    }
+
+    /// Whether `x` was typed after `ancestor`, or after an element typed
+    /// after it, and so on — then `x` is after `ancestor` in the text. Only
+    /// the burst's own elements are followed.
+    fn descends(&self, x: &OpId, ancestor: &OpId) -> bool {
+        let map = self.map();
+        let mut at = x;
+        // Each step goes to an element typed before (a smaller counter), so
+        // this ends; the bound only guards the loop.
+        for _ in 0..=map.len() {
+            match map.get(at) {
+                Some(Some(after)) if after == ancestor => return true,
+                Some(Some(after)) => at = after,
+                _ => return false,
+            }
+        }
+        false
     }
 }
 

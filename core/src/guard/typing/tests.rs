@@ -250,6 +250,33 @@ fn bursts_of_typing_and_deleting_report_each_where_it_happened() {
     assert!(senders_at_once(["wendy", "wendy"], &edits, &[1, 3]) >= 8, "the messages were bursts");
 }
 
+thread_local! {
+    /// How many times a burst read an index at earlier heads (a walk over
+    /// the whole text) on this thread.
+    pub(super) static SLOW_READS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+#[test]
+fn backspacing_over_what_a_burst_typed_is_ordered_without_walking_the_text() {
+    // Typed and then backspaced over, in one call, in runs of one change
+    // and of several, after one another: every deleted element lands at
+    // the same index, and which came first follows from what was typed
+    // after what.
+    let mut edits = Vec::new();
+    for ch in ["q", "é", "😀"] {
+        edits.push((0, 0, 100, Ed::Type(ch)));
+        edits.push((0, 0, 100, Ed::Type("zz")));
+        edits.push((0, 0, 100, Ed::Type("w")));
+        edits.push((0, 0, 99, Ed::Delete(1)));
+        edits.push((0, 0, 99, Ed::Delete(1)));
+        edits.push((0, 0, 99, Ed::Delete(1)));
+        edits.push((0, 0, 99, Ed::Delete(1)));
+    }
+    SLOW_READS.with(|n| n.set(0));
+    assert_eq!(at_once(["wendy", "wendy"], &edits), 21, "one burst");
+    assert_eq!(SLOW_READS.with(std::cell::Cell::get), 0, "no index read at earlier heads");
+}
+
 #[test]
 fn refused_typing_goes_through_the_general_path() {
     // carl may only comment; rita may write `s` only.

@@ -21,6 +21,24 @@ pub(super) fn insert_audit(e: &AuditEntry) -> sqlx::query::Query<'_, sqlx::Sqlit
     .bind(e.reason.as_deref())
 }
 
+/// The statement appending `entries` (at least one) in one multi-row
+/// `INSERT`, in order.
+pub(super) fn insert_audit_rows(entries: &[AuditEntry]) -> sqlx::QueryBuilder<'_, sqlx::Sqlite> {
+    let mut q = sqlx::QueryBuilder::new(
+        "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) ",
+    );
+    q.push_values(entries, |mut row, e| {
+        row.push_bind(e.at.millis())
+            .push_bind(&e.principal)
+            .push_bind(e.document.as_ref().map(DocumentId::as_str))
+            .push_bind(e.node.as_deref())
+            .push_bind(&e.action)
+            .push_bind(e.outcome.as_str())
+            .push_bind(e.reason.as_deref());
+    });
+    q
+}
+
 impl AuditStore for SqliteStorage {
     fn record_audit<'a>(&'a self, e: &'a AuditEntry) -> StorageFuture<'a, ()> {
         Box::pin(async move {

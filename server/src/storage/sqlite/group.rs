@@ -19,7 +19,7 @@
 //! document it belongs to and nobody else's edits are refused for it.
 
 use folio_core::time::Timestamp;
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{QueryBuilder, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::storage::{AuditEntry, DocumentId, StorageError, StoredChange};
@@ -123,22 +123,47 @@ async fn write(pool: &SqlitePool, group: &[Rows]) -> Result<Vec<u64>, StorageErr
     Ok(added)
 }
 
+/// Rows per multi-row `INSERT`: each statement is one trip to SQLite's
+/// worker thread, and a batch of a busy document holds hundreds of changes
+/// and as many audit rows (one statement per row cost more than the fsync).
+/// A group's rows go in chunks of this many, the rest in chunks of halving
+/// sizes, so only a few statement shapes exist to prepare and cache.
+const CHUNK: usize = 64;
+
+/// Splits `n` rows into chunk lengths: [`CHUNK`]s, then powers of two.
+fn chunks(mut n: usize) -> impl Iterator<Item = usize> {
+    std::iter::from_fn(move || {
+        if n == 0 {
+            return None;
+        }
+        let len = if n >= CHUNK { CHUNK } else { 1 << n.ilog2() };
+        n -= len;
+        Some(len)
+    })
+}
+
 async fn insert(tx: &mut Transaction<'_, Sqlite>, rows: &Rows) -> Result<u64, StorageError> {
-    for e in &rows.audit {
-        super::audit::insert_audit(e).execute(&mut **tx).await?;
+    let mut audit = rows.audit.as_slice();
+    for len in chunks(audit.len()) {
+        let (chunk, rest) = audit.split_at(len);
+        audit = rest;
+        super::audit::insert_audit_rows(chunk).build().execute(&mut **tx).await?;
     }
     let mut added = 0;
-    for change in &rows.changes {
-        let done = sqlx::query(
-            "INSERT OR IGNORE INTO document_changes (document_id, change_hash, data, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(rows.doc.as_str())
-        .bind(&change.hash.0[..])
-        .bind(&change.data)
-        .bind(rows.now.millis())
-        .execute(&mut **tx)
-        .await?;
-        added += done.rows_affected();
+    let mut changes = rows.changes.as_slice();
+    for len in chunks(changes.len()) {
+        let (chunk, rest) = changes.split_at(len);
+        changes = rest;
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT OR IGNORE INTO document_changes (document_id, change_hash, data, created_at) ",
+        );
+        q.push_values(chunk, |mut row, change| {
+            row.push_bind(rows.doc.as_str())
+                .push_bind(&change.hash.0[..])
+                .push_bind(&change.data)
+                .push_bind(rows.now.millis());
+        });
+        added += q.build().execute(&mut **tx).await?.rows_affected();
     }
     Ok(added)
 }
@@ -201,6 +226,46 @@ mod tests {
             assert_eq!(stored.changes, vec![change(i as u8), change(100 + i as u8)], "{d:?}");
             assert_eq!(audit_rows(&s, d).await, 1);
         }
+    }
+
+    #[test]
+    fn rows_go_in_a_few_chunk_shapes_covering_every_row() {
+        assert_eq!(chunks(0).count(), 0);
+        assert_eq!(chunks(1).collect::<Vec<_>>(), [1]);
+        assert_eq!(chunks(200).collect::<Vec<_>>(), [64, 64, 64, 8]);
+        assert_eq!(chunks(127).collect::<Vec<_>>(), [64, 32, 16, 8, 4, 2, 1]);
+        for n in 0..300 {
+            assert_eq!(chunks(n).sum::<usize>(), n);
+            assert!(chunks(n).all(|len| len.is_power_of_two() && len <= CHUNK));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_large_append_keeps_every_row_in_order_and_counts_duplicates_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStorage::open(dir.path()).await.unwrap();
+        let d = doc("big");
+        // 203 changes, one of them twice (the second ignored), and an audit
+        // row per change, each naming it.
+        let mut changes: Vec<StoredChange> = (0..=200u8).map(change).collect();
+        changes.push(StoredChange { hash: ChangeHash([7; 32]), data: vec![0xff] });
+        changes.push(change(201));
+        let audit: Vec<AuditEntry> = (0..203)
+            .map(|i| AuditEntry { reason: Some(format!("row {i}")), ..audit(&d) })
+            .collect();
+        let added = s.append_changes_audited(&d, changes.clone(), audit, Timestamp(5)).await.unwrap();
+        assert_eq!(added, 202);
+        let stored = s.load_document(&d).await.unwrap().changes;
+        let mut expected = changes;
+        expected.remove(201);
+        assert_eq!(stored, expected);
+        let reasons: Vec<Option<String>> =
+            sqlx::query_scalar("SELECT reason FROM audit_log WHERE document_id = ? ORDER BY id")
+                .bind(d.as_str())
+                .fetch_all(&s.pool)
+                .await
+                .unwrap();
+        assert_eq!(reasons, (0..203).map(|i| Some(format!("row {i}"))).collect::<Vec<_>>());
     }
 
     #[tokio::test]
