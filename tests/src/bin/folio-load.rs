@@ -74,12 +74,15 @@
 //!   inbox: the latest message (its heads, needs and bloom filter supersede
 //!   earlier ones) carrying every change received since the last application.
 //!   The inbox goes through the repo (`ClientRepo::receive`, i.e.
-//!   automerge's own `receive_sync_message`) before each local edit — so
-//!   every edit builds on everything this editor has received, as a real
-//!   editor's would — every 100 ms (automerge-repo's sync cadence: fewer,
-//!   larger batches cost automerge less per change than one batch per
-//!   relay), and before any other message (`rejected`,
-//!   `error`, …) so order is kept. The reply automerge generates is sent as
+//!   automerge's own `receive_sync_message`) every 100 ms (automerge-repo's
+//!   sync cadence: fewer, larger batches cost automerge less per change than
+//!   one batch per relay), before any other message (`rejected`, `error`,
+//!   …) so order is kept, and, for a paced editor, before each local edit —
+//!   so its edit builds on everything it has received, as a real editor's
+//!   would. A saturating editor sends 50 messages a second and builds on
+//!   what the last 100 ms tick applied (as behind a network with that
+//!   latency): applying before each of them made the ten editors' automerge
+//!   work in this one process, not the server, the limit of the phase. The reply automerge generates is sent as
 //!   before (at once if it carries changes, otherwise coalesced).
 //! - **Acknowledgement without history scans.** An edit counts as acked when
 //!   the server names it (or a newer one of this editor's chain) among its

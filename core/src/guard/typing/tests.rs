@@ -56,6 +56,17 @@ fn edit() -> impl Strategy<Value = (usize, usize, usize, Ed)> {
     (0usize..2, 0usize..3, 0usize..100, ed)
 }
 
+/// Typing and deleting around one place of a section: many deleted elements
+/// land at the same index, typed and not, which is where a burst has to work
+/// out their order.
+fn clustered_edit() -> impl Strategy<Value = (usize, usize, usize, Ed)> {
+    let ed = prop_oneof![
+        1 => prop::sample::select(vec!["a", "é", "xyz", "😀"]).prop_map(Ed::Type),
+        1 => (1usize..3).prop_map(Ed::Delete),
+    ];
+    (0usize..2, 0usize..2, 40usize..60, ed)
+}
+
 /// Each client's changes, one per edit, made concurrently from the base.
 fn changes(base: &Automerge, who: [&str; 2], edits: &[(usize, usize, usize, Ed)]) -> Vec<(usize, Change)> {
     let mut clients: Vec<PageDoc> = (0..2u8)
@@ -278,6 +289,25 @@ fn backspacing_over_what_a_burst_typed_is_ordered_without_walking_the_text() {
 }
 
 #[test]
+fn typing_then_deleting_around_it_is_ordered_without_walking_the_text() {
+    // "Hello wörld ": type "xy" before "wö", delete "wö" forward, then
+    // backspace over "xy" — all in one call, in `s` and in `t`. Each
+    // deleted element lands at the same index; "xy" was typed after the
+    // space, which is still there, and after "wö" existed, so it is before
+    // them.
+    let mut edits = Vec::new();
+    for node in [0, 1] {
+        edits.push((0, node, 50, Ed::Type("xy")));
+        edits.push((0, node, 58, Ed::Delete(2)));
+        edits.push((0, node, 59, Ed::Delete(1)));
+        edits.push((0, node, 55, Ed::Delete(1)));
+    }
+    SLOW_READS.with(|n| n.set(0));
+    assert_eq!(at_once(["wendy", "wendy"], &edits), 8, "one burst");
+    assert_eq!(SLOW_READS.with(std::cell::Cell::get), 0, "no index read at earlier heads");
+}
+
+#[test]
 fn refused_typing_goes_through_the_general_path() {
     // carl may only comment; rita may write `s` only.
     let edits = [(0, 0, 10, Ed::Type("y")), (1, 0, 10, Ed::Type("z")), (1, 1, 10, Ed::Type("x"))];
@@ -445,6 +475,14 @@ proptest! {
         edits in prop::collection::vec(edit(), 1..12),
     ) {
         both(who, &edits);
+    }
+
+    #[test]
+    fn clustered_bursts_and_general_path_agree(
+        who in prop::sample::select(vec![["wendy", "wendy"], ["wendy", "rita"]]),
+        edits in prop::collection::vec(clustered_edit(), 1..32),
+    ) {
+        at_once(who, &edits);
     }
 
     #[test]
