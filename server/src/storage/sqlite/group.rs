@@ -130,30 +130,25 @@ async fn write(pool: &SqlitePool, group: &[Rows]) -> Result<Vec<u64>, StorageErr
 /// sizes, so only a few statement shapes exist to prepare and cache.
 const CHUNK: usize = 64;
 
-/// Splits `n` rows into chunk lengths: [`CHUNK`]s, then powers of two.
-fn chunks(mut n: usize) -> impl Iterator<Item = usize> {
+/// `rows` in chunks: [`CHUNK`]s, then powers of two.
+fn chunked<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
     std::iter::from_fn(move || {
-        if n == 0 {
+        if rows.is_empty() {
             return None;
         }
-        let len = if n >= CHUNK { CHUNK } else { 1 << n.ilog2() };
-        n -= len;
-        Some(len)
+        let len = if rows.len() >= CHUNK { CHUNK } else { 1 << rows.len().ilog2() };
+        let (chunk, rest) = rows.split_at(len);
+        rows = rest;
+        Some(chunk)
     })
 }
 
 async fn insert(tx: &mut Transaction<'_, Sqlite>, rows: &Rows) -> Result<u64, StorageError> {
-    let mut audit = rows.audit.as_slice();
-    for len in chunks(audit.len()) {
-        let (chunk, rest) = audit.split_at(len);
-        audit = rest;
+    for chunk in chunked(&rows.audit) {
         super::audit::insert_audit_rows(chunk).build().execute(&mut **tx).await?;
     }
     let mut added = 0;
-    let mut changes = rows.changes.as_slice();
-    for len in chunks(changes.len()) {
-        let (chunk, rest) = changes.split_at(len);
-        changes = rest;
+    for chunk in chunked(&rows.changes) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT OR IGNORE INTO document_changes (document_id, change_hash, data, created_at) ",
         );
@@ -230,13 +225,15 @@ mod tests {
 
     #[test]
     fn rows_go_in_a_few_chunk_shapes_covering_every_row() {
-        assert_eq!(chunks(0).count(), 0);
-        assert_eq!(chunks(1).collect::<Vec<_>>(), [1]);
-        assert_eq!(chunks(200).collect::<Vec<_>>(), [64, 64, 64, 8]);
-        assert_eq!(chunks(127).collect::<Vec<_>>(), [64, 32, 16, 8, 4, 2, 1]);
+        let lengths = |n: usize| chunked(&vec![(); n]).map(<[()]>::len).collect::<Vec<_>>();
+        assert!(lengths(0).is_empty());
+        assert_eq!(lengths(1), [1]);
+        assert_eq!(lengths(200), [64, 64, 64, 8]);
+        assert_eq!(lengths(127), [64, 32, 16, 8, 4, 2, 1]);
         for n in 0..300 {
-            assert_eq!(chunks(n).sum::<usize>(), n);
-            assert!(chunks(n).all(|len| len.is_power_of_two() && len <= CHUNK));
+            let l = lengths(n);
+            assert_eq!(l.iter().sum::<usize>(), n);
+            assert!(l.iter().all(|len| len.is_power_of_two() && *len <= CHUNK));
         }
     }
 
