@@ -6,23 +6,8 @@ use sqlx::Row;
 use super::SqliteStorage;
 use crate::storage::{AuditEntry, AuditStore, DocumentId, Outcome, StorageError, StorageFuture};
 
-/// The statement appending one audit row (also run inside the group
-/// writer's transactions).
-pub(super) fn insert_audit(e: &AuditEntry) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(e.at.millis())
-    .bind(&e.principal)
-    .bind(e.document.as_ref().map(DocumentId::as_str))
-    .bind(e.node.as_deref())
-    .bind(&e.action)
-    .bind(e.outcome.as_str())
-    .bind(e.reason.as_deref())
-}
-
 /// The statement appending `entries` (at least one) in one multi-row
-/// `INSERT`, in order.
+/// `INSERT`, in order (also run inside the group writer's transactions).
 pub(super) fn insert_audit_rows(entries: &[AuditEntry]) -> sqlx::QueryBuilder<'_, sqlx::Sqlite> {
     let mut q = sqlx::QueryBuilder::new(
         "INSERT INTO audit_log (at, principal, document_id, node_id, action, outcome, reason) ",
@@ -42,7 +27,7 @@ pub(super) fn insert_audit_rows(entries: &[AuditEntry]) -> sqlx::QueryBuilder<'_
 impl AuditStore for SqliteStorage {
     fn record_audit<'a>(&'a self, e: &'a AuditEntry) -> StorageFuture<'a, ()> {
         Box::pin(async move {
-            insert_audit(e).execute(&self.pool).await?;
+            insert_audit_rows(std::slice::from_ref(e)).build().execute(&self.pool).await?;
             Ok(())
         })
     }
