@@ -1,9 +1,11 @@
 //! A native sync client for tests: `folio-core`'s [`ClientRepo`] over a real
 //! websocket (tokio-tungstenite), plus helpers to sign in and make portfolios.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use folio_core::doc::actor;
+use automerge::{AutoCommit, Automerge};
+use folio_core::doc::{Edit, TypedDoc, actor};
 use folio_core::sync::{ClientEvent, ClientRepo, DocumentId, Message, PeerId, encode};
 use futures::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -194,6 +196,42 @@ impl SyncClient {
     pub fn got_policy(&self) -> bool {
         self.events.iter().any(|e| matches!(e, ClientEvent::PolicyUpdated { .. }))
     }
+
+    /// Applies a typed edit to this client's copy of `id`, as principal
+    /// `key` under a fresh actor, and syncs it (as the browser's editor does).
+    pub async fn edit(&mut self, key: &str, id: &DocumentId, e: Edit) {
+        let base = Automerge::load(&self.repo.doc(id).expect("the document is open").clone().save()).expect("a held document loads");
+        let before = base.get_heads();
+        let mut typed = TypedDoc::from_automerge(base.with_actor(actor::actor_for(key, fresh_session()))).expect("a typed document");
+        typed.apply(&e).expect("the edit applies");
+        let changes = typed.changes_since(&before);
+        self.repo.doc_mut(id).expect("the document is open").apply_changes(changes).expect("own changes apply");
+        self.sync(id).await;
+    }
+
+    /// Holds a document this client created (its saved bytes) and offers it
+    /// to the server: the first sync message, without changes yet (those
+    /// follow when the server answers, in [`Self::step`]).
+    pub async fn add(&mut self, id: DocumentId, bytes: Vec<u8>, key: &str) {
+        let doc = AutoCommit::load(&bytes).expect("saved bytes load").with_actor(actor::actor_for(key, fresh_session()));
+        let m = self.repo.add(id, doc);
+        self.send(m).await;
+    }
+
+    /// Processes frames until 400 ms pass without one.
+    pub async fn settle(&mut self) {
+        self.drain(Duration::from_millis(400)).await;
+    }
+}
+
+/// Session bytes no other call in this test process gets: each editing place
+/// needs its own automerge actor.
+pub fn fresh_session() -> [u8; 16] {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    let mut s = [0u8; 16];
+    s[..8].copy_from_slice(&NEXT.fetch_add(1, Ordering::Relaxed).to_le_bytes());
+    s[8..].copy_from_slice(&rand_u64().to_le_bytes());
+    s
 }
 
 fn rand_u64() -> u64 {

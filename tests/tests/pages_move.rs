@@ -12,24 +12,15 @@
 //!   entry leave `A` and appear in `B`, the page's own grants survive, what
 //!   it inherits now comes from `B`.
 
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::time::Duration;
-
-use automerge::{AutoCommit, Automerge, ReadDoc, ROOT};
+use automerge::{Automerge, ReadDoc, ROOT};
 use folio_core::access::{Grant, Level, NodeId, Subject};
-use folio_core::doc::{CollectionDoc, Edit, PageDoc, TypedDoc, actor};
+use folio_core::doc::{CollectionDoc, Edit, PageDoc, actor};
 use folio_core::sync::DocumentId as WireId;
 use folio_server::clock::Clock;
 use folio_server::storage::{DocumentId, GrantSource, UserId};
 use folio_tests::TestServer;
-use folio_tests::sync::{Account, SyncClient, account, create_portfolio};
+use folio_tests::sync::{Account, SyncClient, account, create_portfolio, fresh_session};
 use serde_json::{Value, json};
-
-static SESSION: AtomicU8 = AtomicU8::new(1);
-
-fn session() -> [u8; 16] {
-    [SESSION.fetch_add(1, Ordering::Relaxed); 16]
-}
 
 fn stored(id: &WireId) -> DocumentId {
     DocumentId::parse(&id.to_string()).unwrap()
@@ -37,28 +28,6 @@ fn stored(id: &WireId) -> DocumentId {
 
 fn core_id(id: &WireId) -> folio_core::doc::DocumentId {
     folio_core::doc::DocumentId::parse(&id.to_string()).unwrap()
-}
-
-/// Applies a typed edit to the client's copy of `id` and syncs it.
-async fn edit(c: &mut SyncClient, key: &str, id: &WireId, e: Edit) {
-    let base = Automerge::load(&c.repo.doc(id).expect("the document is open").clone().save()).unwrap();
-    let before = base.get_heads();
-    let mut typed = TypedDoc::from_automerge(base.with_actor(actor::actor_for(key, session()))).unwrap();
-    typed.apply(&e).unwrap();
-    let changes = typed.changes_since(&before);
-    c.repo.doc_mut(id).unwrap().apply_changes(changes).unwrap();
-    c.sync(id).await;
-}
-
-/// Adds a new document the client created.
-async fn add(c: &mut SyncClient, id: WireId, bytes: Vec<u8>, key: &str) {
-    let doc = AutoCommit::load(&bytes).unwrap().with_actor(actor::actor_for(key, session()));
-    let m = c.repo.add(id, doc);
-    c.send(m).await;
-}
-
-async fn settle(c: &mut SyncClient) {
-    c.drain(Duration::from_millis(400)).await;
 }
 
 fn lists(c: &SyncClient, id: &WireId, page: &str) -> bool {
@@ -98,19 +67,19 @@ async fn world(server: &TestServer) -> World {
     live.find(p).await;
     live.until(|c| c.repo.doc(&p).is_some_and(|d| d.get(ROOT, "kind").ok().flatten().is_some())).await;
     let (a, b, pg) = (WireId::from_bytes([0xa1; 16]), WireId::from_bytes([0xb2; 16]), WireId::from_bytes([0xc3; 16]));
-    edit(&mut live, &key, &p, Edit::AddCollection { id: "A".into(), title: "Internship".into(), document: core_id(&a), index: None }).await;
-    edit(&mut live, &key, &p, Edit::AddCollection { id: "B".into(), title: "Private".into(), document: core_id(&b), index: None }).await;
-    settle(&mut live).await;
-    let mut ca = CollectionDoc::create(actor::actor_for(&key, session()), "A", &p.to_string()).unwrap();
+    live.edit(&key, &p, Edit::AddCollection { id: "A".into(), title: "Internship".into(), document: core_id(&a), index: None }).await;
+    live.edit(&key, &p, Edit::AddCollection { id: "B".into(), title: "Private".into(), document: core_id(&b), index: None }).await;
+    live.settle().await;
+    let mut ca = CollectionDoc::create(actor::actor_for(&key, fresh_session()), "A", &p.to_string()).unwrap();
     ca.add_page("pg", "Week 1", core_id(&pg), None).unwrap();
-    add(&mut live, a, ca.save(), &key).await;
-    let mut cb = CollectionDoc::create(actor::actor_for(&key, session()), "B", &p.to_string()).unwrap();
-    add(&mut live, b, cb.save(), &key).await;
-    settle(&mut live).await;
-    let mut page = PageDoc::create(actor::actor_for(&key, session()), "pg", "A").unwrap();
+    live.add(a, ca.save(), &key).await;
+    let mut cb = CollectionDoc::create(actor::actor_for(&key, fresh_session()), "B", &p.to_string()).unwrap();
+    live.add(b, cb.save(), &key).await;
+    live.settle().await;
+    let mut page = PageDoc::create(actor::actor_for(&key, fresh_session()), "pg", "A").unwrap();
     page.add_section("pg", "s", "Monday", None).unwrap();
-    add(&mut live, pg, page.save(), &key).await;
-    settle(&mut live).await;
+    live.add(pg, page.save(), &key).await;
+    live.settle().await;
     assert!(!live.events.iter().any(|e| matches!(e, folio_core::sync::ClientEvent::Rejected { .. })), "the owner builds freely: {:?}", live.events);
     let w = World { p, a, b, pg, olga, live };
     assert_eq!(parent(server, &w, "pg").await.as_deref(), Some("A"));
@@ -166,7 +135,7 @@ async fn a_writer_of_another_collection_cannot_steal_a_page_by_listing_it() {
     let mut c = SyncClient::with_cookie(&server, &bob).await;
     c.find(w.b).await;
     c.until(|c| c.repo.doc(&w.b).is_some_and(|d| d.get(ROOT, "kind").ok().flatten().is_some())).await;
-    edit(&mut c, &bob.key(), &w.b, Edit::AddPage { id: "pg".into(), title: "Mine now".into(), document: core_id(&w.pg), index: None }).await;
+    c.edit(&bob.key(), &w.b, Edit::AddPage { id: "pg".into(), title: "Mine now".into(), document: core_id(&w.pg), index: None }).await;
     c.until(|c| c.rejected(&w.b)).await;
     let why = c
         .events
@@ -185,8 +154,8 @@ async fn a_writer_of_another_collection_cannot_steal_a_page_by_listing_it() {
     assert!(!can_read(&server, &w, &bob, "pg").await, "Bob's Write on B does not reach the page");
     assert!(can_read(&server, &w, &carol, "pg").await, "Carol's grant on the page is untouched");
     // And a new page of his own in B is fine.
-    edit(&mut c, &bob.key(), &w.b, Edit::AddPage { id: "bobs".into(), title: "Bob's".into(), document: core_id(&WireId::from_bytes([0xd4; 16])), index: None }).await;
-    settle(&mut c).await;
+    c.edit(&bob.key(), &w.b, Edit::AddPage { id: "bobs".into(), title: "Bob's".into(), document: core_id(&WireId::from_bytes([0xd4; 16])), index: None }).await;
+    c.settle().await;
     assert_eq!(parent(&server, &w, "bobs").await.as_deref(), Some("B"));
     server.stop().await;
 }
@@ -273,8 +242,8 @@ async fn a_half_done_move_is_completed_by_asking_again() {
     node.parent = Some(NodeId::new("B"));
     policy.apply_tree(&stored(&p), &[folio_server::policy::TreeChange::Upsert(node)]).await.unwrap();
     // The old collection's document still lists it; its reconcile must not pull it back.
-    edit(&mut live, &olga.key(), &a, Edit::RenamePage { id: "pg".into(), title: "Week one".into() }).await;
-    settle(&mut live).await;
+    live.edit(&olga.key(), &a, Edit::RenamePage { id: "pg".into(), title: "Week one".into() }).await;
+    live.settle().await;
     assert_eq!(parent_in(&server, &p, "pg").await.as_deref(), Some("B"));
 
     let w = World { p, a, b, pg, olga: olga.clone(), live };

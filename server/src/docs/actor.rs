@@ -23,7 +23,9 @@
 //!    (accepted or refused) to storage in one transaction, and wait until it
 //!    is durable (`synchronous=FULL`);
 //! 4. only then acknowledge and relay: a fresh sync message to every peer,
-//!    in join order; the sender gets `rejected` for what was refused;
+//!    in join order; the sender gets `rejected` for what was refused — or,
+//!    if it was creating the document and may no longer read its node (it
+//!    deleted the node a moment after adding it), `doc-unavailable`;
 //! 5. update metrics, and reconcile the tree skeleton if the structure
 //!    changed.
 //!
@@ -457,18 +459,21 @@ impl DocActor {
 
 
     /// Brings the engine's tree in step with this document and registers the
-    /// documents it names.
+    /// documents it names — in that order, so a registered document's node is
+    /// already in the tree: the creator's offer of a new document, racing
+    /// this, finds either no registration (`doc-unavailable`, offered again)
+    /// or a node it may write, never a registration without its node.
     pub(super) async fn reconcile(&mut self) {
         let Ok(policy) = self.state.policy().portfolio(&self.record.portfolio).await else { return };
         let derived = policy.read(|e| skeleton::derive(&self.doc, &self.record, e));
+        if let Err(e) = self.state.policy().apply_tree(&self.record.portfolio, &derived.tree).await {
+            tracing::warn!(error = %e, "cannot update the tree");
+        }
         let now = self.state.clock().now();
         for child in &derived.children {
             if let Err(e) = self.state.storage().register_document(child, now).await {
                 tracing::warn!(error = %e, "cannot register a child document");
             }
-        }
-        if let Err(e) = self.state.policy().apply_tree(&self.record.portfolio, &derived.tree).await {
-            tracing::warn!(error = %e, "cannot update the tree");
         }
         if self.uncompacted.len() >= COMPACT_EVERY {
             self.compact().await;
@@ -495,7 +500,7 @@ impl DocActor {
     /// could not be stored (the actor must stop: memory is ahead of disk).
     /// Gives back the stored changes, for the broadcast.
     async fn commit(&mut self, pending: Pending) -> Option<Vec<Change>> {
-        let Pending { accepted, entries, rejections, refused, structural, .. } = pending;
+        let Pending { accepted, entries, rejections, refused, structural, ended, .. } = pending;
         // Stored as they arrived.
         let stored: Vec<StoredChange> = accepted.iter().map(|c| StoredChange { hash: c.hash(), data: c.raw_bytes().to_vec() }).collect();
         // 3. durable before anything is acknowledged or relayed: the accepted
@@ -521,6 +526,13 @@ impl DocActor {
         let heads = self.doc.get_heads();
         for (out, hashes, reasons) in rejections {
             let _ = out.send(ToConn::Rejected { document: self.wire, hashes, reasons, heads: heads.clone() });
+        }
+        // Peers that may no longer read the document leave it (see `book`).
+        for conn in ended {
+            if let Some(i) = self.peer_index(conn) {
+                let peer = self.peers.remove(i);
+                let _ = peer.info.out.send(ToConn::Unavailable { document: self.wire });
+            }
         }
         // 5. metrics, tree.
         let metrics = self.state.metrics();

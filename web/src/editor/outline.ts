@@ -141,11 +141,11 @@ export class OutlineView {
       this.want(doc);
       const pages = this.pages(doc);
       const li = h('li', { class: 'node kind-collection', 'data-node': entry.id, 'data-kind': 'collection' },
-        this.row('collection', entry.id, entry.title, pid, i, cols.length, this.src.portfolioDoc, null));
+        this.row('collection', entry.id, entry.title, pid, i, cols.length, this.src.portfolioDoc, doc ?? null, null));
       const sub = h('ul', {});
       pages.forEach((p, j) => {
         sub.append(h('li', { class: `node kind-page${p.id === this.selected ? ' selected' : ''}`, 'data-node': p.id, 'data-kind': 'page' },
-          this.row('page', p.id, p.title, entry.id, j, pages.length, doc, href({ name: 'portfolio', id: pid, node: p.id }))));
+          this.row('page', p.id, p.title, entry.id, j, pages.length, doc, p.document ?? null, href({ name: 'portfolio', id: pid, node: p.id }))));
       });
       if (doc && this.can('create_child', entry.id)) sub.append(h('li', { class: 'add' }, this.addForm('page', entry.id, doc)));
       if (sub.childNodes.length) li.append(sub);
@@ -172,7 +172,8 @@ export class OutlineView {
     this.draw();
   }
 
-  private row(kind: 'collection' | 'page', id: string, title: string, parent: string, i: number, n: number, parentDoc: DocId | null, link: string | null): HTMLElement {
+  /** One outline row: `parentDoc` names the node, `own` is the node's own document. */
+  private row(kind: 'collection' | 'page', id: string, title: string, parent: string, i: number, n: number, parentDoc: DocId | null, own: DocId | null, link: string | null): HTMLElement {
     const { t } = this.ctx;
     const kindLabel = t(kind);
     if (this.editing === id && parentDoc) {
@@ -218,6 +219,7 @@ export class OutlineView {
       tool(t('delete'), 'delete', () => {
         if (!confirm(`${t('confirmDelete')} ${title}`)) return;
         const r = this.live.edit(parentDoc, kind === 'collection' ? { op: 'delete_collection', id } : { op: 'delete_page', id });
+        if (r.ok && own) this.live.abandon(own);
         this.message = r.ok ? null : r.message;
         this.draw();
       });

@@ -20,7 +20,9 @@
 //   edit that names it. The server registers it when it accepts that edit, so
 //   the offer can overtake the registration and be answered `unavailable`;
 //   such a document is offered again on a fresh connection (at most 3 times)
-//   before the views hear that it is unavailable.
+//   before the views hear that it is unavailable — unless the person deleted
+//   its node meanwhile (`abandon`): then the document is gone, and the server
+//   says so (`unavailable`, not a refusal) even if its changes were on the way.
 // - At a snapshot's `valid_until` (the next instant a decision may flip) the
 //   views hear the policy again and re-ask the engine, connected or not.
 // - Engines are kept per portfolio (the snapshot's root node): revisions are
@@ -157,6 +159,13 @@ export class Live {
     if (this.status === 'online') setTimeout(() => this.created.delete(doc), 10_000);
     this.send(r.value);
     return { ok: true, patches: [] };
+  }
+
+  /** The node of a document created here was deleted: the server's answer
+   * that the document is unavailable (it is gone) is then final, not a
+   * registration still on its way, so it is not offered again. */
+  abandon(doc: DocId): void {
+    this.created.delete(doc);
   }
 
   /** Applies one edit to a held document and sends it (or keeps it until online). */

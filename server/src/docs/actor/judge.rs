@@ -14,7 +14,9 @@ use folio_core::sync::{RejectionReason, SyncMode};
 use super::super::messages::{ConnId, ConnSender, PeerInfo, ToConn};
 use super::super::skeleton;
 use super::DocActor;
+use crate::policy::PortfolioPolicy;
 use crate::storage::{AuditEntry, DocumentRole, Outcome as AuditOutcome};
+use crate::sync::may_read;
 
 impl DocActor {
     /// Takes a message's changes from peer `i`: holds those missing a
@@ -91,7 +93,7 @@ impl DocActor {
             let Some(info) = info else { continue };
             let verdict = verdicts.next();
             let Some(i) = self.peer_index(conn) else { continue };
-            out.push((tag, self.book(i, &info, now, &before, changes, verdict, pending)));
+            out.push((tag, self.book(i, &info, now, &before, changes, verdict, &policy, pending)));
         }
         Some(out)
     }
@@ -133,7 +135,7 @@ impl DocActor {
                 Some(policy.read(|e| guard::guard_cached(cache, &mut self.doc, changes.clone(), sender, e, now)))
             }
         };
-        self.book(i, &info, now, &before, changes, verdict, pending)
+        self.book(i, &info, now, &before, changes, verdict, &policy, pending)
     }
 
     /// Collects what the guard's `verdict` on peer `i`'s `changes` leaves to
@@ -149,6 +151,7 @@ impl DocActor {
         before: &[ChangeHash],
         changes: Vec<Change>,
         verdict: Option<guard::Verdict>,
+        policy: &PortfolioPolicy,
         pending: &mut Pending,
     ) -> Judged {
         let key = guard::principal_key(&info.principal);
@@ -212,7 +215,19 @@ impl DocActor {
             pending.entries.push(self.audit_entry(&key, now, AuditOutcome::Rejected, node, "change".into(), Some(format!("change {h}: {}", reasons.join("; ")))));
         }
         pending.refused += refused.len();
-        if !refused.is_empty() {
+        if !refused.is_empty() && before.is_empty() && !policy.read(|e| may_read(e, &info.principal, &self.record, now)) {
+            // A document being created whose node the creator may no longer
+            // read: deleted (by this very person, a moment after adding it,
+            // as likely as by anyone) or access ended, and the connection has
+            // not yet closed the document. It is gone for this peer, which
+            // hears `doc-unavailable` once the batch is durable — the read
+            // boundary's answer — not a refusal for lacking write access to
+            // something it just deleted. The audit rows above still say what
+            // arrived and why. (Changes to an existing document keep their
+            // refusal, which gives the writer the refused text back; the
+            // connection closes the document right after.)
+            pending.ended.push(info.conn);
+        } else if !refused.is_empty() {
             let reasons: Vec<RejectionReason> = refused
                 .iter()
                 .flat_map(|(h, rs, _)| rs.iter().map(move |r| RejectionReason { hash: Some(*h), reason: r.clone() }))
@@ -278,6 +293,10 @@ pub(super) struct Pending {
     /// Peers whose released (held) changes were refused: their sync state
     /// is reset once the batch is durable, as for a refused message.
     pub(super) refused_peers: Vec<ConnId>,
+    /// Peers whose creation of this document was refused after their read
+    /// access to its node ended: dropped and told the document is
+    /// unavailable once the batch is durable (see `book`).
+    pub(super) ended: Vec<ConnId>,
 }
 
 pub(super) enum Judged {
