@@ -8,7 +8,7 @@
 # Builds release binaries, installs the interop kit's npm packages if needed
 # (`npm install`, not `npm ci`: see tests/interop/README.md), raises the open
 # file limit to the hard limit (10,000 idle sockets need as many descriptors
-# on each side), and runs tests/src/bin/folio-load.rs. Loopback only; every
+# on each side), and runs tests/src/bin/folio-load/. Loopback only; every
 # phase has a fixed duration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
