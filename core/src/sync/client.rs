@@ -457,35 +457,55 @@ const MADE_WALK: usize = 256;
 
 /// The changes made on `doc` since its heads were `base`, dependencies
 /// first, found by walking back from the heads — or `None` if the walk
-/// meets a change by another actor (something else was applied since) or
-/// more than [`MADE_WALK`] changes: then the message is built without the
-/// shortcut.
+/// meets a change by another actor that `base` does not cover (something
+/// else was applied since) or more than [`MADE_WALK`] changes: then the
+/// message is built without the shortcut.
+///
+/// Automerge makes every local change depend on the actor's previous
+/// change, even when that one is already below another dependency (after a
+/// remote change built on it arrived): a redundant dependency, and the
+/// common case while others type too. So the walk does not follow a
+/// dependency on one of our changes that `base` already covers — ours form
+/// one chain, so those are exactly the ones with a sequence number up to
+/// our highest under `base` ([`our_seq_under`]).
 fn made_since(doc: &Automerge, base: &[ChangeHash]) -> Option<Vec<Change>> {
     use automerge::ReadDoc;
-    let base: HashSet<ChangeHash> = base.iter().copied().collect();
+    let ours = doc.get_actor();
+    let mut covered_up_to: Option<u64> = None;
+    let base_set: HashSet<ChangeHash> = base.iter().copied().collect();
+    let mut under: HashSet<ChangeHash> = HashSet::new();
     let mut found: HashMap<ChangeHash, Change> = HashMap::new();
-    let mut stack: Vec<ChangeHash> = doc.get_heads().into_iter().filter(|h| !base.contains(h)).collect();
+    let mut stack: Vec<ChangeHash> = doc.get_heads().into_iter().filter(|h| !base_set.contains(h)).collect();
     while let Some(h) = stack.pop() {
-        if found.contains_key(&h) {
+        if found.contains_key(&h) || under.contains(&h) {
             continue;
         }
         if found.len() == MADE_WALK {
             return None;
         }
         let change = doc.get_change_by_hash(&h)?;
-        if change.actor_id() != doc.get_actor() {
+        if change.actor_id() != ours {
             return None;
         }
-        stack.extend(change.deps().iter().filter(|d| !base.contains(*d) && !found.contains_key(*d)));
+        let covered = match covered_up_to {
+            Some(seq) => seq,
+            None => *covered_up_to.insert(our_seq_under(doc, base)?),
+        };
+        if change.seq() <= covered {
+            under.insert(h);
+            continue;
+        }
+        stack.extend(change.deps().iter().filter(|d| !base_set.contains(*d) && !found.contains_key(*d)));
         found.insert(h, change);
     }
+    let base = &base_set;
     // Dependencies first: repeatedly take the changes whose dependencies
     // among the found ones are taken.
     let mut order = Vec::with_capacity(found.len());
     let mut placed: HashSet<ChangeHash> = HashSet::new();
     while !found.is_empty() {
         let ready: Vec<ChangeHash> =
-            found.iter().filter(|(_, c)| c.deps().iter().all(|d| base.contains(d) || placed.contains(d))).map(|(h, _)| *h).collect();
+            found.iter().filter(|(_, c)| c.deps().iter().all(|d| base.contains(d) || under.contains(d) || placed.contains(d))).map(|(h, _)| *h).collect();
         if ready.is_empty() {
             return None;
         }
@@ -495,6 +515,33 @@ fn made_since(doc: &Automerge, base: &[ChangeHash]) -> Option<Vec<Change>> {
         }
     }
     Some(order)
+}
+
+/// The highest sequence number of this document's actor among the changes
+/// `base` covers (0 if none), found by walking back from `base` and stopping
+/// at our changes (below one of ours there are only earlier ones of ours) —
+/// so it visits what others did since our last change, not the history.
+/// `None` past [`MADE_WALK`] changes.
+fn our_seq_under(doc: &Automerge, base: &[ChangeHash]) -> Option<u64> {
+    let ours = doc.get_actor();
+    let mut highest = 0;
+    let mut seen: HashSet<ChangeHash> = HashSet::new();
+    let mut stack: Vec<ChangeHash> = base.to_vec();
+    while let Some(h) = stack.pop() {
+        if !seen.insert(h) {
+            continue;
+        }
+        if seen.len() > MADE_WALK {
+            return None;
+        }
+        let meta = doc.get_change_meta_by_hash(&h)?;
+        if meta.actor.as_ref() == ours {
+            highest = highest.max(meta.seq);
+        } else {
+            stack.extend(meta.deps.iter().filter(|d| !seen.contains(*d)));
+        }
+    }
+    Some(highest)
 }
 
 

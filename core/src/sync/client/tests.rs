@@ -124,6 +124,11 @@ fn in_the_steady_state_local_edits_and_relays_keep_the_shortcut() {
         let mine = type_here(&mut repo, "c");
         let entry = &repo.docs[&id()];
         assert_eq!(entry.sync.complete_at(), Some(before.as_slice()), "round {round}");
+        // The walk finds exactly that change, though automerge also made it
+        // depend on our previous one (below the server's relayed change).
+        let doc = repo.doc_mut(&id()).unwrap().document();
+        let made = made_since(doc, &before).expect("the shortcut holds");
+        assert_eq!(made.iter().map(Change::hash).collect::<Vec<_>>(), vec![mine], "round {round}");
         let out = repo.sync(&id());
         assert_eq!(changes_in(&out), vec![mine], "round {round}");
         server.exchange(&mut repo, out);
@@ -139,4 +144,45 @@ fn in_the_steady_state_local_edits_and_relays_keep_the_shortcut() {
     let text = doc.get(ROOT, "text").unwrap().unwrap().1;
     assert_eq!(doc.text(&text).unwrap(), server.doc.text(server.doc.get(ROOT, "text").unwrap().unwrap().1).unwrap());
     assert_eq!(doc.text(&text).unwrap(), "cscscscscs");
+}
+
+#[test]
+fn our_earlier_changes_below_the_base_are_not_taken_for_new_ones() {
+    // The client creates the document (three changes of its own, so the
+    // history below the base is all ours), the server builds on it, then
+    // the client types: automerge makes that keystroke depend on the
+    // server's change *and* on our last change below it. Only the keystroke
+    // is new; the message says so (debug builds check `have` against
+    // automerge's own answer).
+    let mut repo = ClientRepo::new(PeerId::from("client"), ActorId::from(b"client".to_vec()));
+    repo.receive(Message::Peer(Peer {
+        sender_id: PeerId::from("server"),
+        peer_metadata: None,
+        selected_protocol_version: PROTOCOL_V1.to_owned(),
+        target_id: PeerId::from("client"),
+    }))
+    .unwrap();
+    let mut doc = automerge::AutoCommit::new().with_actor(ActorId::from(b"client".to_vec()));
+    let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
+    doc.commit();
+    doc.put(ROOT, "title", "mine").unwrap();
+    doc.commit();
+    doc.splice_text(&text, 0, 0, "a").unwrap();
+    doc.commit();
+    let mut server = Server { doc: Automerge::new().with_actor(ActorId::from(b"server".to_vec())), sync: DocPeerSync::new(SyncMode::ReadWrite) };
+    let add = repo.add(id(), doc);
+    server.exchange(&mut repo, add);
+    server.type_char();
+    server.exchange(&mut repo, Vec::new());
+    let base = repo.doc_mut(&id()).unwrap().get_heads();
+    assert_eq!(repo.docs[&id()].sync.complete_at(), Some(base.as_slice()));
+    let mine = type_here(&mut repo, "b");
+    let doc = repo.doc_mut(&id()).unwrap().document();
+    assert_eq!(doc.get_change_by_hash(&mine).unwrap().deps().len(), 2, "automerge named our previous change too");
+    let made = made_since(doc, &base).expect("the shortcut holds");
+    assert_eq!(made.iter().map(Change::hash).collect::<Vec<_>>(), vec![mine]);
+    let out = repo.sync(&id());
+    assert_eq!(changes_in(&out), vec![mine]);
+    server.exchange(&mut repo, out);
+    assert_eq!(repo.doc_mut(&id()).unwrap().get_heads(), server.doc.get_heads());
 }

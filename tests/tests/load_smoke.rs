@@ -1,0 +1,44 @@
+//! The load generator against a debug build of the server, briefly: a few
+//! editors typing on one document, on several, and as fast as acknowledged.
+//!
+//! Not a benchmark (figures come from `scripts/bench-sync.sh` with release
+//! builds). It runs many complete automerge-repo peers concurrently against
+//! the real binary with every debug assertion of the sync shortcuts on —
+//! the client's walk for what it made since the server was complete, the
+//! relay's shortcut for what each peer lacks — which the unit tests only
+//! exercise one interleaving at a time. A failed assertion on either side
+//! ends the run with an error.
+
+use std::process::Command;
+
+#[test]
+fn concurrent_editors_run_clean_against_a_debug_server() {
+    let load = std::path::PathBuf::from(env!("CARGO_BIN_EXE_folio-load"));
+    let folio = load.with_file_name("folio");
+    assert!(
+        folio.exists(),
+        "{} is missing: build it with `cargo build -p folio-server --bin folio` (`cargo test --workspace` does)",
+        folio.display()
+    );
+    let out = Command::new(&load)
+        .args(["--folio-bin"])
+        .arg(&folio)
+        .args(["--only", "folio", "--phases", "one-doc,many-docs,saturate", "--editors", "8", "--docs", "3"])
+        .args(["--rate", "5", "--saturate-editors", "3", "--seconds", "3", "--idle", "0"])
+        .output()
+        .expect("folio-load runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "folio-load failed ({}):\n{stdout}\n{stderr}", out.status);
+    assert!(!stderr.contains("rejected:"), "the server refused an editor's change:\n{stderr}");
+    for phase in ["one-doc", "many-docs", "saturate"] {
+        let line = stdout.lines().find(|l| l.trim_start().starts_with(phase)).unwrap_or_else(|| panic!("no {phase} line:\n{stdout}"));
+        let acked: f64 = line
+            .split("acked")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.trim_end_matches("/s").parse().ok())
+            .unwrap_or_else(|| panic!("no acked figure in {line:?}"));
+        assert!(acked > 0.0, "{phase}: nothing was acknowledged: {line}");
+    }
+}
