@@ -64,7 +64,8 @@ impl Server {
     }
 }
 
-fn connected() -> (ClientRepo, Server) {
+/// A client that has completed the handshake with the server.
+fn joined() -> ClientRepo {
     let mut repo = ClientRepo::new(PeerId::from("client"), ActorId::from(b"client".to_vec()));
     repo.receive(Message::Peer(Peer {
         sender_id: PeerId::from("server"),
@@ -73,6 +74,11 @@ fn connected() -> (ClientRepo, Server) {
         target_id: PeerId::from("client"),
     }))
     .unwrap();
+    repo
+}
+
+fn connected() -> (ClientRepo, Server) {
+    let mut repo = joined();
     let mut server = Server::new();
     let find = repo.find(id());
     server.exchange(&mut repo, find);
@@ -154,14 +160,7 @@ fn our_earlier_changes_below_the_base_are_not_taken_for_new_ones() {
     // server's change *and* on our last change below it. Only the keystroke
     // is new; the message says so (debug builds check `have` against
     // automerge's own answer).
-    let mut repo = ClientRepo::new(PeerId::from("client"), ActorId::from(b"client".to_vec()));
-    repo.receive(Message::Peer(Peer {
-        sender_id: PeerId::from("server"),
-        peer_metadata: None,
-        selected_protocol_version: PROTOCOL_V1.to_owned(),
-        target_id: PeerId::from("client"),
-    }))
-    .unwrap();
+    let mut repo = joined();
     let mut doc = automerge::AutoCommit::new().with_actor(ActorId::from(b"client".to_vec()));
     let text = doc.put_object(ROOT, "text", ObjType::Text).unwrap();
     doc.commit();
