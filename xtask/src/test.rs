@@ -1,10 +1,11 @@
 //! `cargo xtask test`: every test, in the order that fails fastest.
 //!
 //! 1. clippy over the workspace with warnings as errors;
-//! 2. native unit, property and integration tests of every crate (`cargo test`);
-//! 3. the wasm package, then its tests in Node (`web/test-wasm/`);
-//! 4. the web app: type check, unit tests (vitest), production build;
-//! 5. browser tests in headless Chromium (`web/e2e/`): the same wasm decision
+//! 2. the API docs (`cargo doc`), broken or private intra-doc links as errors;
+//! 3. native unit, property and integration tests of every crate (`cargo test`);
+//! 4. the wasm package, then its tests in Node (`web/test-wasm/`);
+//! 5. the web app: type check, unit tests (vitest), production build;
+//! 6. browser tests in headless Chromium (`web/e2e/`): the same wasm decision
 //!    corpus in a real browser, and end-to-end tests against a real `folio`
 //!    server started on port 0.
 
@@ -43,6 +44,10 @@ pub fn test(args: TestArgs) -> Result<()> {
             run(cargo().args(["clippy", "--locked", "--workspace", "--all-targets", "--", "-D", "warnings"]))
         })?;
     }
+    timed("docs", &mut || {
+        step("docs: cargo doc --workspace, broken or private links are errors");
+        run(cargo().args(["doc", "--locked", "--workspace", "--no-deps"]).env("RUSTDOCFLAGS", "-D warnings"))
+    })?;
     timed("native", &mut || {
         step("native: cargo test --workspace");
         run(cargo().args(["test", "--locked", "--workspace"]))

@@ -29,7 +29,7 @@
 //!   `check`, `access`, `explain`, `visible`, `next_change`, `may_grant`,
 //!   `may_revoke`, `may_edit_grant`, `may_remove_role`, `may_move` (a page to
 //!   another collection), `feedback_visible`.
-//! * [`reference`]: the slow, obviously correct evaluator it is tested against.
+//! * [`reference`](mod@reference): the slow, obviously correct evaluator it is tested against.
 //! * [`snapshot`]: the [`PolicySnapshot`] a client receives, and the engine it
 //!   loads from it.
 //! * [`share`]: Karuta share specs (parse, print, evaluate).

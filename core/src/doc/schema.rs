@@ -24,8 +24,8 @@
 //! [`validate`] checks a whole document: known keys only, the right types,
 //! `text` where text belongs, parent links that point at an existing node of
 //! a kind that may contain children and never form a cycle, and safe links.
-//! The guard calls the same per-item checks ([`validate_root`],
-//! [`validate_item`]) on just what a change touched, so a keystroke costs
+//! The guard calls the same per-item checks (`validate_root`,
+//! `validate_item`) on just what a change touched, so a keystroke costs
 //! one item's validation rather than the whole page's.
 //!
 //! # Versions and migration

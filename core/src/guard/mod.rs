@@ -17,10 +17,10 @@
 //!    too (Automerge's hash DAG makes "depends" exact), and so is one whose
 //!    dependencies the server has never seen.
 //! 2. **Authorship.** Its actor must belong to the sending principal (see
-//!    [`actor`](crate::doc::actor): an actor id starts with the sender's
+//!    [`actor`]: an actor id starts with the sender's
 //!    tag), so nobody can send a change under someone else's actor.
 //! 3. **Effect.** It is applied with patch logging, and every resulting patch
-//!    is placed in the document's shape ([`schema`](crate::doc::schema)) and
+//!    is placed in the document's shape ([`schema`]) and
 //!    mapped to *(node, action)* — "create a child in section S", "write node
 //!    T", "delete node U", "comment on anchor A", "hide an entry (Manage)".
 //!    Each pair is checked with the engine at `now`. Nodes the engine does not

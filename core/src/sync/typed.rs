@@ -25,7 +25,7 @@
 //! writes a change.
 //!
 //! **Actors.** The server's guard refuses any change whose actor does not
-//! carry the sender's principal tag (see [`actor`](crate::doc::actor)), so the
+//! carry the sender's principal tag (see [`actor`]), so the
 //! typed copies edit as `actor_for(principal, session)`. After a rejection the
 //! rebuilt document must not reuse the refused changes' sequence numbers, so it
 //! edits under a new session: the caller's 16 random bytes with the last four
@@ -35,7 +35,7 @@
 //! server's heads (keeping in-flight edits the server has not judged). The
 //! [`Refusal`] event hands back everything that was set aside: the server's
 //! reasons, the refused text in the guard's own terms
-//! ([`guard::text_of_change`](crate::guard::text_of_change)), the edits as view
+//! ([`guard::text_of_change`]), the edits as view
 //! patches on top of the reset document, the document as it was, and the raw changes.
 
 use std::collections::BTreeMap;
