@@ -498,14 +498,13 @@ fn made_since(doc: &Automerge, base: &[ChangeHash]) -> Option<Vec<Change>> {
         stack.extend(change.deps().iter().filter(|d| !base_set.contains(*d) && !found.contains_key(*d)));
         found.insert(h, change);
     }
-    let base = &base_set;
     // Dependencies first: repeatedly take the changes whose dependencies
     // among the found ones are taken.
     let mut order = Vec::with_capacity(found.len());
     let mut placed: HashSet<ChangeHash> = HashSet::new();
     while !found.is_empty() {
         let ready: Vec<ChangeHash> =
-            found.iter().filter(|(_, c)| c.deps().iter().all(|d| base.contains(d) || under.contains(d) || placed.contains(d))).map(|(h, _)| *h).collect();
+            found.iter().filter(|(_, c)| c.deps().iter().all(|d| base_set.contains(d) || under.contains(d) || placed.contains(d))).map(|(h, _)| *h).collect();
         if ready.is_empty() {
             return None;
         }
@@ -520,8 +519,9 @@ fn made_since(doc: &Automerge, base: &[ChangeHash]) -> Option<Vec<Change>> {
 /// The highest sequence number of this document's actor among the changes
 /// `base` covers (0 if none), found by walking back from `base` and stopping
 /// at our changes (below one of ours there are only earlier ones of ours) —
-/// so it visits what others did since our last change, not the history.
-/// `None` past [`MADE_WALK`] changes.
+/// so it visits what others did since our last change. `None` past
+/// [`MADE_WALK`] changes (e.g. the first keystroke in a long document we
+/// never edited: that message is built without the shortcut, as before).
 fn our_seq_under(doc: &Automerge, base: &[ChangeHash]) -> Option<u64> {
     let ours = doc.get_actor();
     let mut highest = 0;
