@@ -10,7 +10,7 @@
 //!
 //! The `native-peer` binary drives this over stdin/stdout (one JSON request
 //! per line, one JSON answer per line) so the Node and Chromium tests can pair
-//! the wasm `SyncClient` with it; `tests/tests/wasm_peer.rs` drives the same
+//! the wasm `SyncClient` with it; `tests/tests/integration/wasm_peer.rs` drives the same
 //! type with the native `TypedClient`.
 
 use automerge::{Automerge, Change};

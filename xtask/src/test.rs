@@ -10,7 +10,7 @@
 //!    server started on port 0.
 
 use crate::setup::{Purpose, chromium, setup_for};
-use crate::util::{cargo, npm, root, run, step};
+use crate::util::{cargo, in_ci, npm, root, run, step};
 use anyhow::{Context, Result};
 use std::time::Instant;
 
@@ -37,7 +37,7 @@ pub fn test(args: TestArgs) -> Result<()> {
     };
 
     let toolchain = if args.native_only { None } else { Some(setup_for(Purpose::Test)?) };
-    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    let ci = in_ci();
     if !args.no_clippy || ci {
         timed("clippy", &mut || {
             step("clippy: the whole workspace, warnings are errors");
@@ -56,7 +56,7 @@ pub fn test(args: TestArgs) -> Result<()> {
         timed("wasm-build", &mut || crate::wasm::build(&toolchain, true))?;
         timed("wasm-node", &mut || {
             step("wasm in Node: the decision corpus, document round trips and sync with the native peer");
-            run(cargo().args(["build", "--locked", "-p", "folio-tests", "--bin", "native-peer"]))?;
+            run(&mut test_binaries())?;
             run(npm(&["run", "--silent", "test:wasm-node"]).env("FOLIO_WASM_NODE_PKG", root().join("target-wasm/pkg-node")))
         })?;
         timed("web", &mut || {
@@ -66,7 +66,7 @@ pub fn test(args: TestArgs) -> Result<()> {
         })?;
         timed("browser", &mut || {
             step("browser: headless Chromium against a real server");
-            run(cargo().args(["build", "--locked", "-p", "folio-server", "--bin", "folio"]))?;
+            run(&mut test_binaries())?;
             let chromium = chromium().context("no Chromium found (set FOLIO_CHROMIUM)")?;
             run(npm(&["run", "--silent", "test:e2e"])
                 .env("FOLIO_BIN", root().join("target/debug/folio"))
@@ -79,4 +79,17 @@ pub fn test(args: TestArgs) -> Result<()> {
         eprintln!("    {name:<12} {secs:>7.1} s");
     }
     Ok(())
+}
+
+/// Makes sure the binaries the Node and browser suites start (`native-peer`,
+/// `folio`) are built, the way the native suite built them.
+///
+/// `cargo build -p folio-tests --bin native-peer` would resolve features for
+/// that one package and rebuild dozens of dependencies beside the test build,
+/// minutes and gigabytes for nothing. `cargo test --no-run` over the workspace
+/// resolves them exactly as the native suite did, so after it this is a no-op.
+fn test_binaries() -> std::process::Command {
+    let mut cmd = cargo();
+    cmd.args(["test", "--locked", "--workspace", "--no-run"]);
+    cmd
 }

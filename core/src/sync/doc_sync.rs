@@ -310,7 +310,7 @@ impl DocPeerSync {
     /// a filter of the fresh changes: the same set as automerge's shared
     /// heads and filter of everything since, hashed in time proportional to
     /// the batch, not to how far the peer lags). A peer in any other state
-    /// gets exactly [`Self::generate`]. `core/tests/sync_relay.rs` checks convergence on
+    /// gets exactly [`Self::generate`]. `core/tests/integration/sync_relay.rs` checks convergence on
     /// random sessions; `cargo bench -p folio-core --bench relay` measures it.
     pub fn generate_pushing(&mut self, doc: &Automerge, fresh: &Fresh<'_>) -> Option<Vec<u8>> {
         match self.steady_message(doc, fresh) {

@@ -39,7 +39,7 @@
 //! the keystrokes of many people in one `apply_changes` and gives each
 //! message the verdict it would have had alone (`judge` module).
 //!
-//! Crash safety (tested by `server/tests/crash.rs`, which SIGKILLs the real
+//! Crash safety (tested by `server/tests/process/crash.rs`, which SIGKILLs the real
 //! binary under load): an acknowledged change was committed before the
 //! acknowledgement left, so a restart finds it, with its audit row.
 //!

@@ -9,7 +9,7 @@
 //! Every error answer has the stable shape [`ErrorBody`]:
 //! `{ "error": { "code", "message", "field" } }`.
 //!
-//! The test `tests/tests/openapi.rs` checks that the document lists exactly
+//! The test `tests/tests/integration/openapi.rs` checks that the document lists exactly
 //! the routes the router has ([`crate::routes::api_paths`]) with the
 //! methods it answers.
 

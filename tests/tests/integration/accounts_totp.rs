@@ -3,7 +3,7 @@
 //! recovery codes shown once, sign-in asking for the second factor, each time
 //! step accepted once, progressive lock-out of wrong codes, disabling.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

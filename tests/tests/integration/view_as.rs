@@ -2,7 +2,7 @@
 //! snapshot the principal itself receives over `/sync`, only to managers, and
 //! only for principals that concern the portfolio.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

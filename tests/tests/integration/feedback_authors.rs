@@ -3,7 +3,7 @@
 //! `GET /api/portfolios/{p}/orgs/{org}/logo` and
 //! `PUT /api/admin/orgs/{org}/logo` against a real server.
 
-mod support;
+use crate::support;
 
 use folio_core::access::{Grant, Level, NodeId, Subject};
 use folio_core::sync::DocumentId as WireId;

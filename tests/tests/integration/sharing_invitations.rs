@@ -1,7 +1,7 @@
 //! Externals: invited by mail over real SMTP, signing in with a one-time code
 //! each time, cut off by revocation and by their end date.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

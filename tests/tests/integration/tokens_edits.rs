@@ -4,7 +4,7 @@
 //! refused with the guard's reasons and nothing is stored (the refusal is
 //! audited too); bad input and unknown documents get clear errors.
 
-mod support;
+use crate::support;
 
 use folio_core::doc::PortfolioDoc;
 use folio_server::storage::{DocumentId, Outcome};

@@ -1,7 +1,7 @@
 //! Share links: hashed random secrets, several per node, their own window and
 //! level, revocable one by one, plain errors when expired or revoked.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

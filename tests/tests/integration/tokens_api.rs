@@ -3,7 +3,7 @@
 //! `/api/v1` REST surface honouring exactly each token's scopes; distinct
 //! answers for unknown, revoked and expired tokens.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

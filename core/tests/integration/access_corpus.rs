@@ -112,7 +112,7 @@ fn ten_thousand_generated_cases_agree_with_the_reference_and_are_deterministic()
 fn the_generated_corpus_digest_is_pinned_so_wasm_can_compare_against_it() {
     // If the generator or the rules change on purpose, update this value and the wasm test's.
     let report = corpus::random_cases(42, 10_000);
-    let pinned = include_str!("../fixtures/access/random_digest_seed42_n10000.txt").trim();
+    let pinned = include_str!("../../fixtures/access/random_digest_seed42_n10000.txt").trim();
     assert_eq!(format!("{:016x}", report.digest), pinned);
 }
 

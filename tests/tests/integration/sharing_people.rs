@@ -4,7 +4,7 @@
 //! (`PATCH /api/portfolios/{p}/access/{grant}`), names in the access list,
 //! and leaving in one transaction with the owner's notice in the outbox.
 
-mod support;
+use crate::support;
 
 use folio_core::access::{Action, NodeId};
 use folio_server::storage::{Membership, RoleName};

@@ -2,7 +2,7 @@
 //! future members, self-removal with a mail to the owner, one-time
 //! invitations ending on submission, and access requests.
 
-mod support;
+use crate::support;
 
 use folio_core::access::{Action, Node, NodeId, NodeKind, NodeState};
 use folio_server::storage::{Email, Membership, RoleName};
