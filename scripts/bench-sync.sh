@@ -4,6 +4,8 @@
 #
 #   scripts/bench-sync.sh [folio-load flags…]
 #   e.g. scripts/bench-sync.sh --editors 100 --rate 5 --seconds 15 --idle 10000
+#        scripts/bench-sync.sh --thin   (editors without replicas: see
+#        tests/src/bin/folio-load/thin.rs and README "Sync server")
 #
 # Builds release binaries, installs the interop kit's npm packages if needed
 # (`npm install`, not `npm ci`: see tests/interop/README.md), raises the open

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `core` | criterion: access engine (`check`, `visible`, index build) and the guard vs plain apply | `core/README.md` |
 //! | `wasm` | the browser budgets in headless Chromium: module size, `can` latency and rate, outline + page load | `core/README.md` ("WebAssembly") |
-//! | `sync` | `scripts/bench-sync.sh`: the sync server under N editors vs the stock automerge-repo server | `README.md` ("Performance") |
+//! | `sync` | `scripts/bench-sync.sh` (thin editors, then complete ones): the sync server under N editors vs the stock automerge-repo server | `README.md` ("Performance") |
 //!
 //! The guard's editing-trace case reads `../shared/data/editing-traces` (or
 //! `$FOLIO_TRACES_DIR`) and says so and skips when it is absent.
@@ -48,7 +48,12 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         run(&mut cmd)?;
     }
     if wants("sync") {
-        step("bench: sync server vs the stock automerge-repo server");
+        // Thin editors first: the server's figures, with a load generator
+        // that does not apply every edit once per editor on the server's
+        // cores; then complete editors, each a full replica.
+        step("bench: sync server vs the stock automerge-repo server, thin editors");
+        run(Command::new("bash").args(["scripts/bench-sync.sh", "--thin"]).current_dir(root()))?;
+        step("bench: sync server vs the stock automerge-repo server, complete editors");
         run(Command::new("bash").arg("scripts/bench-sync.sh").current_dir(root()))?;
     }
     Ok(())

@@ -7,12 +7,16 @@
 //! the client's walk for what it made since the server was complete, the
 //! relay's shortcut for what each peer lacks — which the unit tests only
 //! exercise one interleaving at a time. A failed assertion on either side
-//! ends the run with an error.
+//! ends the run with an error. The same run with thin editors (`--thin`)
+//! checks that the changes they build without a replica are accepted by
+//! the guard and stored. Each phase ends by reading the stored documents
+//! back: every acknowledged edit must be in them.
 
 use std::process::Command;
 
-#[test]
-fn concurrent_editors_run_clean_against_a_debug_server() {
+/// Runs `folio-load` with `extra` flags against the debug server and checks
+/// every phase acknowledged and stored what it should.
+fn run(extra: &[&str]) {
     let load = std::path::PathBuf::from(env!("CARGO_BIN_EXE_folio-load"));
     let folio = load.with_file_name("folio");
     assert!(
@@ -25,14 +29,17 @@ fn concurrent_editors_run_clean_against_a_debug_server() {
         .arg(&folio)
         .args(["--only", "folio", "--phases", "one-doc,many-docs,saturate", "--editors", "8", "--docs", "3"])
         .args(["--rate", "5", "--saturate-editors", "3", "--seconds", "3", "--idle", "0"])
+        .args(extra)
         .output()
         .expect("folio-load runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "folio-load failed ({}):\n{stdout}\n{stderr}", out.status);
     assert!(!stderr.contains("rejected:"), "the server refused an editor's change:\n{stderr}");
+    assert!(!stderr.contains("cannot answer"), "a thin editor got a message it cannot answer:\n{stderr}");
     for phase in ["one-doc", "many-docs", "saturate"] {
-        let line = stdout.lines().find(|l| l.trim_start().starts_with(phase)).unwrap_or_else(|| panic!("no {phase} line:\n{stdout}"));
+        let mut lines = stdout.lines().skip_while(|l| !l.trim_start().starts_with(phase));
+        let line = lines.next().unwrap_or_else(|| panic!("no {phase} line:\n{stdout}"));
         let acked: f64 = line
             .split("acked")
             .nth(1)
@@ -40,5 +47,17 @@ fn concurrent_editors_run_clean_against_a_debug_server() {
             .and_then(|n| n.trim_end_matches("/s").parse().ok())
             .unwrap_or_else(|| panic!("no acked figure in {line:?}"));
         assert!(acked > 0.0, "{phase}: nothing was acknowledged: {line}");
+        let stored = lines.next().unwrap_or_default();
+        assert!(stored.ends_with("every acknowledged edit is stored"), "{phase}: {stored:?}\n{stdout}");
     }
+}
+
+#[test]
+fn concurrent_editors_run_clean_against_a_debug_server() {
+    run(&[]);
+}
+
+#[test]
+fn thin_editors_changes_are_accepted_and_stored() {
+    run(&["--thin"]);
 }

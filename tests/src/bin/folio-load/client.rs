@@ -141,35 +141,7 @@ impl Client {
         };
         let heads = incoming.heads().to_vec();
         let changes = incoming.changes().map_err(|_| ())?;
-        // Acknowledged: the newest of ours the server names as a head or
-        // that a relayed change builds on (the server relays only committed
-        // changes); ours form one chain, so everything before it is too.
-        let acked = in_flight
-            .iter()
-            .rposition(|h| heads.contains(h) || changes.iter().any(|c| c.deps().contains(h)))
-            .map_or(0, |i| i + 1);
-        if acked > 0 {
-            in_flight.drain(..acked);
-        }
-        if !changes.is_empty() || acked > 0 {
-            let now = Instant::now();
-            let mut s = shared.lock().unwrap();
-            s.acked += acked as u64;
-            for c in &changes {
-                let h = c.hash();
-                let done = match s.pending.get_mut(&h) {
-                    Some((at, left)) => {
-                        *left -= 1;
-                        (*left == 0).then(|| now.duration_since(*at))
-                    }
-                    None => None,
-                };
-                if let Some(d) = done {
-                    s.pending.remove(&h);
-                    s.latencies_us.push(d.as_micros() as u64);
-                }
-            }
-        }
+        record_arrival(shared, in_flight, &heads, &changes);
         let Message::Sync(m) = message else { unreachable!("matched above") };
         let mut decoded = incoming.message().clone();
         // The changes received since the last application, in arrival order
@@ -321,6 +293,50 @@ impl Client {
                     self.send(m).await;
                 }
             }
+        }
+    }
+}
+
+/// Books one sync message's arrival at an editor: the edits of its own it
+/// acknowledges (taken off `in_flight`) and, for every change it carries, one
+/// more editor that has seen it — the last one sets the change's fan-out
+/// latency.
+///
+/// Acknowledged: the newest of this editor's edits the server names as a
+/// head or that a relayed change builds on (the server relays only committed
+/// changes); an editor's edits form one chain, so everything before it is
+/// acknowledged too.
+pub(crate) fn record_arrival(
+    shared: &Mutex<Shared>,
+    in_flight: &mut Vec<ChangeHash>,
+    heads: &[ChangeHash],
+    changes: &[automerge::Change],
+) {
+    let acked = in_flight
+        .iter()
+        .rposition(|h| heads.contains(h) || changes.iter().any(|c| c.deps().contains(h)))
+        .map_or(0, |i| i + 1);
+    if acked > 0 {
+        in_flight.drain(..acked);
+    }
+    if changes.is_empty() && acked == 0 {
+        return;
+    }
+    let now = Instant::now();
+    let mut s = shared.lock().unwrap();
+    s.acked += acked as u64;
+    for c in changes {
+        let h = c.hash();
+        let done = match s.pending.get_mut(&h) {
+            Some((at, left)) => {
+                *left -= 1;
+                (*left == 0).then(|| now.duration_since(*at))
+            }
+            None => None,
+        };
+        if let Some(d) = done {
+            s.pending.remove(&h);
+            s.latencies_us.push(d.as_micros() as u64);
         }
     }
 }

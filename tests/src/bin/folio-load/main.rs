@@ -8,8 +8,8 @@
 //! folio-load --folio-bin target/release/folio --interop tests/interop
 //!            [--editors 100] [--rate 5] [--seconds 15] [--docs 20]
 //!            [--saturate-editors 10] [--idle 10000] [--only folio|reference]
-//!            [--phases one-doc,many-docs,saturate]
-//!            [--trace ../shared/data/editing-traces/clownschool.json.gz]
+//!            [--phases one-doc,many-docs,saturate] [--batch 16] [--window 128]
+//!            [--thin | --trace ../shared/data/editing-traces/clownschool.json.gz]
 //! ```
 //!
 //! (`--help` says what each flag does.)
@@ -18,7 +18,7 @@
 //! - `one-doc`: `editors` editors on one document, each making `rate` edits/s;
 //! - `many-docs`: the same editors spread over `docs` documents;
 //! - `saturate`: `saturate-editors` editors on one document, each as fast as
-//!   the server acknowledges (at most 128 edits in flight, 16 per message):
+//!   the server acknowledges (at most `window` edits in flight, `batch` per message):
 //!   sustained edits/s;
 //! - `idle`: `idle` connections that joined and stay idle: server memory.
 //!
@@ -91,10 +91,28 @@
 //!   message.
 //!
 //! Both servers get exactly the same editors, rates and documents.
+//!
+//! # Thin editors (`--thin`)
+//!
+//! Even so, 100 complete editors on one document apply 49,500 deliveries a
+//! second on the server's two cores, and the generator (155 % CPU), not the
+//! server (43 %), set the latency. A thin editor (`thin.rs`) is set up as a
+//! complete one and then keeps only the document's heads, its highest
+//! operation counter and where it types: each keystroke is still a real
+//! Automerge change, built on everything the editor has received, in an
+//! ordinary sync message — the server decodes, guards, stores and relays
+//! it like any other — but received changes are decoded and hashed, not
+//! applied. Keystrokes only (no `--trace`), each after the editor's own
+//! previous character.
+//!
+//! Every keystroke phase, thin or not, ends by reading the stored documents
+//! back with a fresh complete client: the characters the phase added must
+//! number at least the acknowledged edits and at most the sent ones.
 
 mod client;
 mod phases;
 mod server;
+mod thin;
 mod trace;
 
 use std::collections::HashMap;
@@ -137,6 +155,13 @@ pub(crate) struct Args {
     /// Editors in the `saturate` phase.
     #[arg(long, default_value_t = 10)]
     pub(crate) saturate_editors: usize,
+    /// Edits per message at most in the `saturate` phase (one message per
+    /// 20 ms per editor).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub(crate) batch: u64,
+    /// Edits unacknowledged at most per editor in the `saturate` phase.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub(crate) window: u64,
     /// Idle connections in the `idle` phase (0: skip it).
     #[arg(long, default_value_t = 10_000)]
     pub(crate) idle: usize,
@@ -151,6 +176,12 @@ pub(crate) struct Args {
     /// `n` plays agent `n mod agents`, one transaction per edit.
     #[arg(long)]
     pub(crate) trace: Option<std::path::PathBuf>,
+    /// Thin editors: each editor keeps the document's heads instead of a
+    /// replica, so the load generator does not apply every edit 99 times on
+    /// the server's cores (same changes and messages on the wire; see
+    /// `thin.rs`). Keystrokes only: not with `--trace`.
+    #[arg(long, conflicts_with = "trace")]
+    pub(crate) thin: bool,
     /// The trace, loaded.
     #[arg(skip)]
     pub(crate) script: Option<Arc<Script>>,
@@ -172,6 +203,16 @@ fn show(name: &str, r: &Report) {
         r.rss_mib,
         r.hwm_mib
     );
+    if let Some(stored) = r.stored {
+        let verdict = if stored < r.acked {
+            "LOST ACKNOWLEDGED EDITS"
+        } else if stored > r.sent {
+            "MORE THAN WAS SENT"
+        } else {
+            "every acknowledged edit is stored"
+        };
+        println!("  {:<10} stored {stored} characters for {} acknowledged of {} sent edits: {verdict}", "", r.acked, r.sent);
+    }
 }
 
 #[tokio::main]
@@ -193,8 +234,14 @@ async fn main() {
         .unwrap_or("")
         .to_owned();
     println!(
-        "folio-load: {} editors × {} edits/s, {} s per phase, many-docs over {} documents, saturate with {} editors, {} idle connections",
-        args.editors, args.rate, args.seconds, args.docs, args.saturate_editors, args.idle
+        "folio-load: {} {} editors × {} edits/s, {} s per phase, many-docs over {} documents, saturate with {} editors, {} idle connections",
+        args.editors,
+        if args.thin { "thin" } else { "complete" },
+        args.rate,
+        args.seconds,
+        args.docs,
+        args.saturate_editors,
+        args.idle
     );
     println!(
         "cores: {}; {nofile}",

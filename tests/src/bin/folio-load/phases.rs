@@ -16,12 +16,77 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use crate::client::{Client, Shared, text_of};
 use crate::{Args, Socket};
 use crate::server::{Kind, Server, cpu_of, rand_bytes};
+use crate::thin::Thin;
 use crate::trace::Script;
 
-/// Saturating editors: most edits unacknowledged at once.
-pub(crate) const WINDOW: usize = 128;
 
-/// One editor until `end`: `rate` edits/s (or, if `None`, as fast as acknowledged).
+/// When an editor types: paced (`rate` edits/s, the editors' phases spread
+/// over one period) or saturating (up to `batch` edits per message, one
+/// message per 20 ms, at most `window` edits unacknowledged; the server's
+/// per-connection rate limit is 100 messages/s). The window is deep enough
+/// that the server, not the window, sets the pace: with 32 both servers were
+/// held at 32 × editors / round trip.
+pub(crate) struct Pace {
+    period: Option<Duration>,
+    batch: usize,
+    window: usize,
+    next: Instant,
+}
+
+impl Pace {
+    /// Editor `n`'s pace from `start`.
+    pub(crate) fn new(rate: Option<f64>, (batch, window): (usize, usize), start: Instant, n: usize) -> Pace {
+        let period = rate.map(|r| Duration::from_secs_f64(1.0 / r));
+        Pace { period, batch, window, next: start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0)) }
+    }
+
+    fn paced(&self) -> bool {
+        self.period.is_some()
+    }
+
+    /// How many edits to make now.
+    fn due(&self, now: Instant, in_flight: usize) -> usize {
+        match self.period {
+            Some(_) => usize::from(now >= self.next),
+            None if now >= self.next => self.window.saturating_sub(in_flight).min(self.batch),
+            None => 0,
+        }
+    }
+
+    /// The edits due at `now` were sent.
+    fn sent(&mut self, now: Instant) {
+        self.next = match self.period {
+            Some(p) => self.next + p,
+            None => now + Duration::from_millis(20),
+        };
+    }
+
+    /// How long to read before the next edit is due.
+    fn wait(&self, now: Instant, end: Instant, in_flight: usize) -> Duration {
+        match self.period {
+            Some(_) => self.next.saturating_duration_since(now).min(end.saturating_duration_since(now)),
+            None if in_flight < self.window => self.next.saturating_duration_since(now).max(Duration::from_millis(1)),
+            None => end.saturating_duration_since(now),
+        }
+    }
+}
+
+/// The keystroke editor `n` types as its `i`-th edit.
+fn key(n: usize, i: u64) -> char {
+    char::from(b'a' + ((n + i as usize) % 26) as u8)
+}
+
+/// Books an edit just sent: `peers` other editors are to see it.
+fn book_sent(shared: &Mutex<Shared>, h: ChangeHash, peers: usize) {
+    let mut s = shared.lock().unwrap();
+    s.sent += 1;
+    if peers > 0 {
+        s.pending.insert(h, (Instant::now(), peers));
+    }
+}
+
+/// One editor until `end`, typing at `pace`; `peers` other editors are to
+/// see each of its edits.
 #[allow(
     clippy::too_many_arguments,
     reason = "one editor's whole configuration, passed once"
@@ -30,8 +95,7 @@ pub(crate) async fn editor(
     mut c: Client,
     doc: DocumentId,
     peers: usize,
-    rate: Option<f64>,
-    start: Instant,
+    mut pace: Pace,
     end: Instant,
     shared: Arc<Mutex<Shared>>,
     n: usize,
@@ -39,9 +103,6 @@ pub(crate) async fn editor(
 ) -> Client {
     // Inbox applied and head replies sent at automerge-repo's 10 Hz.
     let mut flush = tokio::time::interval(Duration::from_millis(100));
-    let period = rate.map(|r| Duration::from_secs_f64(1.0 / r));
-    // Spread the editors' phases over one period.
-    let mut next = start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0));
     let mut in_flight: Vec<ChangeHash> = Vec::new();
     let mut i = 0u64;
     loop {
@@ -49,16 +110,7 @@ pub(crate) async fn editor(
         if now >= end {
             break;
         }
-        // Paced: one edit when due. Saturating: up to 16 edits per message,
-        // one message per 20 ms, at most 128 edits unacknowledged (the
-        // server's per-connection rate limit is 100 messages/s). The window
-        // is deep enough that the server, not the window, sets the pace:
-        // with 32 both servers were held at 32 × editors / round trip.
-        let edits = match period {
-            Some(_) => usize::from(now >= next),
-            None if now >= next => WINDOW.saturating_sub(in_flight.len()).min(16),
-            None => 0,
-        };
+        let edits = pace.due(now, in_flight.len());
         if edits > 0 {
             // Paced, the edit builds on everything received so far.
             // Saturating, on what the last 10 Hz tick applied (at most 100 ms
@@ -67,7 +119,7 @@ pub(crate) async fn editor(
             // apply whose cost grows with the document, 50 times a second,
             // and with ten editors in this one process that work, not the
             // server, set the pace.
-            if period.is_some() && c.apply_inbox().await.is_err() {
+            if pace.paced() && c.apply_inbox().await.is_err() {
                 break;
             }
             for _ in 0..edits {
@@ -77,8 +129,7 @@ pub(crate) async fn editor(
                 match &script {
                     None => {
                         let at = d.length(&text);
-                        let key = char::from(b'a' + ((n + i as usize) % 26) as u8);
-                        d.splice_text(&text, at, 0, &key.to_string()).unwrap();
+                        d.splice_text(&text, at, 0, &key(n, i).to_string()).unwrap();
                     }
                     // The trace's positions are its own document's; here
                     // they are kept inside this one.
@@ -93,34 +144,18 @@ pub(crate) async fn editor(
                 }
                 // A transaction that changed nothing here makes no change.
                 let Some(h) = d.commit() else { continue };
-                let mut s = shared.lock().unwrap();
-                s.sent += 1;
-                if peers > 0 {
-                    s.pending.insert(h, (Instant::now(), peers));
-                }
+                book_sent(&shared, h, peers);
                 in_flight.push(h);
             }
             c.held = None;
             for m in c.repo.sync(&doc) {
                 c.send(m).await;
             }
-            next = match period {
-                Some(p) => next + p,
-                None => now + Duration::from_millis(20),
-            };
+            pace.sent(now);
             continue;
         }
-        let wait = match period {
-            Some(_) => next
-                .saturating_duration_since(now)
-                .min(end.saturating_duration_since(now)),
-            None if in_flight.len() < WINDOW => next
-                .saturating_duration_since(now)
-                .max(Duration::from_millis(1)),
-            None => end.saturating_duration_since(now),
-        };
         tokio::select! {
-            r = c.step(wait, Some(&shared), &mut in_flight) => if r.is_err() {
+            r = c.step(pace.wait(now, end, in_flight.len()), Some(&shared), &mut in_flight) => if r.is_err() {
                 break;
             },
             _ = flush.tick() => {
@@ -132,6 +167,48 @@ pub(crate) async fn editor(
         }
     }
     c
+}
+
+/// [`editor`] for a thin editor (`--thin`, see `thin.rs`): keystrokes only.
+pub(crate) async fn thin_editor(
+    mut t: Thin,
+    peers: usize,
+    mut pace: Pace,
+    end: Instant,
+    shared: Arc<Mutex<Shared>>,
+    n: usize,
+) -> Thin {
+    // Heads-only replies at automerge-repo's 10 Hz, as a complete editor's.
+    let mut flush = tokio::time::interval(Duration::from_millis(100));
+    let mut in_flight: Vec<ChangeHash> = Vec::new();
+    let mut i = 0u64;
+    loop {
+        let now = Instant::now();
+        if now >= end {
+            break;
+        }
+        let edits = pace.due(now, in_flight.len());
+        if edits > 0 {
+            let mut chunks = Vec::with_capacity(edits);
+            for _ in 0..edits {
+                i += 1;
+                let (h, bytes) = t.type_key(key(n, i));
+                book_sent(&shared, h, peers);
+                in_flight.push(h);
+                chunks.push(bytes);
+            }
+            t.send(chunks).await;
+            pace.sent(now);
+            continue;
+        }
+        tokio::select! {
+            r = t.step(pace.wait(now, end, in_flight.len()), &shared, &mut in_flight) => if r.is_err() {
+                break;
+            },
+            _ = flush.tick() => t.flush().await,
+        }
+    }
+    t
 }
 
 // ---------------------------------------------------------------- phases
@@ -151,6 +228,12 @@ pub(crate) struct Report {
     pub(crate) gen_cpu_pct: f64,
     pub(crate) rss_mib: f64,
     pub(crate) hwm_mib: f64,
+    /// Edits sent and acknowledged over the phase.
+    pub(crate) sent: u64,
+    pub(crate) acked: u64,
+    /// Characters the phase added to the stored documents, read back after
+    /// it (keystroke phases): at least `acked`, at most `sent`.
+    pub(crate) stored: Option<u64>,
 }
 
 pub(crate) fn pct(v: &mut [u64], p: f64) -> f64 {
@@ -202,55 +285,67 @@ pub(crate) async fn run_editing(
             *m.entry(*d).or_default() += 1;
             m
         });
+    // The text's length in each document before the phase.
+    let mut before: HashMap<DocumentId, usize> = HashMap::new();
+    for (c, d) in clients.iter_mut() {
+        before.entry(*d).or_insert_with(|| text_length(c, d));
+    }
+    let mut thin = Vec::new();
+    if args.thin {
+        for (c, d) in std::mem::take(&mut clients) {
+            match Thin::from_client(c, d).await {
+                Ok(t) => thin.push((t, d)),
+                Err(e) => panic!("a thin editor could not take over: {e}"),
+            }
+        }
+    }
     let shared = Arc::new(Mutex::new(Shared::default()));
     let cpu0 = server.cpu();
     let gen0 = cpu_of("self");
     let start = Instant::now() + Duration::from_millis(200);
     let end = start + Duration::from_secs(args.seconds);
+    // Every editor until `end`, then reading for up to two more seconds so
+    // the last edits arrive.
+    let drain_end = end + Duration::from_secs(2);
+    let batch = (args.batch as usize, args.window as usize);
     let mut tasks = Vec::new();
     for (n, (c, d)) in clients.into_iter().enumerate() {
-        let peers = per_doc[&d] - 1;
-        tasks.push(tokio::spawn(editor(
-            c,
-            d,
-            peers,
-            rate,
-            start,
-            end,
-            shared.clone(),
-            n,
-            args.script.clone(),
-        )));
+        let (peers, shared, script) = (per_doc[&d] - 1, shared.clone(), args.script.clone());
+        tasks.push(tokio::spawn(async move {
+            let pace = Pace::new(rate, batch, start, n);
+            let mut c = editor(c, d, peers, pace, end, shared.clone(), n, script).await;
+            while Instant::now() < drain_end {
+                let _ = c.step(Duration::from_millis(50), Some(&shared), &mut Vec::new()).await;
+                let _ = c.apply_inbox().await;
+                c.flush().await;
+            }
+            Vec::new()
+        }));
     }
-    let mut clients = Vec::new();
+    for (n, (t, d)) in thin.into_iter().enumerate() {
+        let (peers, shared) = (per_doc[&d] - 1, shared.clone());
+        tasks.push(tokio::spawn(async move {
+            let pace = Pace::new(rate, batch, start, n);
+            let mut t = thin_editor(t, peers, pace, end, shared.clone(), n).await;
+            while Instant::now() < drain_end {
+                let _ = t.step(Duration::from_millis(50), &shared, &mut Vec::new()).await;
+                t.flush().await;
+            }
+            t.unexpected
+        }));
+    }
+    let mut unexpected = Vec::new();
     for t in tasks {
-        clients.push(t.await.expect("editor"));
+        unexpected.extend(t.await.expect("editor"));
     }
-    // Let the last edits arrive (bounded), still reading.
-    let drain_end = Instant::now() + Duration::from_secs(2);
-    let readers: Vec<_> = clients
-        .into_iter()
-        .map(|mut c| {
-            let shared = shared.clone();
-            tokio::spawn(async move {
-                while Instant::now() < drain_end {
-                    let _ = c
-                        .step(Duration::from_millis(50), Some(&shared), &mut Vec::new())
-                        .await;
-                    let _ = c.apply_inbox().await;
-                    c.flush().await;
-                }
-            })
-        })
-        .collect();
-    for r in readers {
-        let _ = r.await;
+    for u in unexpected.iter().take(5) {
+        eprintln!("  a thin editor got what it cannot answer: {u}");
     }
     let cpu = server.cpu() - cpu0;
     let gen_cpu = cpu_of("self") - gen0;
     let (rss, hwm) = server.memory();
     let secs = args.seconds as f64;
-    let report = {
+    let mut report = {
         let mut s = shared.lock().unwrap();
         let fanned = s.latencies_us.len() as f64;
         let expected = if per_doc.values().all(|&n| n > 1) {
@@ -274,12 +369,33 @@ pub(crate) async fn run_editing(
             gen_cpu_pct: 100.0 * gen_cpu / (secs + 2.0),
             rss_mib: rss as f64 / 1024.0,
             hwm_mib: hwm as f64 / 1024.0,
+            sent: s.sent,
+            acked: s.acked,
+            stored: None,
         };
         drop(s);
         report
     };
+    if args.script.is_none() {
+        // Every acknowledged keystroke is one more character in the stored
+        // document, read back by a fresh complete client.
+        let mut stored = 0;
+        for (d, len) in &before {
+            let mut c = Client::connect(&server).await;
+            c.open(*d, None).await;
+            stored += text_length(&mut c, d).saturating_sub(*len);
+        }
+        report.stored = Some(stored as u64);
+    }
     server.stop().await;
     report
+}
+
+/// The length of the text being typed into, in `c`'s copy of `d`.
+fn text_length(c: &mut Client, d: &DocumentId) -> usize {
+    let doc = c.repo.doc_mut(d).expect("open");
+    let text = text_of(doc).expect("the document has the text being typed into");
+    doc.length(&text)
 }
 
 pub(crate) async fn run_idle(kind: Kind, args: &Args) -> (usize, f64, f64, f64) {
