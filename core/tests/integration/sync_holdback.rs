@@ -1,7 +1,8 @@
 //! Out-of-order changes: held until their history is complete, then guarded.
 //!
-//! The world: Olga owns portfolio `pf` › collection `c1` › page `pg` with
-//! sections `s` and `t`; Wendy may write the page; Carl may only comment.
+//! The world is the guard tests' (`guard/mod.rs`): Olga owns portfolio `pf`
+//! › collection `c1` › page `pg` with sections `s` and `t`; Wendy may write
+//! the page; Carl may only comment.
 //! Each writer edits their own copy (with merges of the other's work, so the
 //! history branches and joins), and the server side is simulated exactly as
 //! the document actor runs it: one [`DocPeerSync`] per writer, `hold` on
@@ -12,34 +13,15 @@ use std::collections::HashSet;
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
-use folio_core::access::{Engine, Grant, Level, Node, NodeKind, Principal, Subject};
+use folio_core::access::{Engine, Principal};
 use folio_core::doc::{PageDoc, actor};
 use folio_core::guard::{Sender, Verdict, guard, principal_key};
 use folio_core::sync::{DocPeerSync, DocumentId, HoldLimits, IncomingSync, SyncMode};
-use folio_core::time::Timestamp;
 use proptest::prelude::*;
 
-const NOW: Timestamp = Timestamp(500);
-
-fn engine() -> Engine {
-    let mut e = Engine::new();
-    e.add_node(Node::portfolio("pf", "olga")).unwrap();
-    e.add_node(Node::child("c1", NodeKind::Collection, "pf")).unwrap();
-    e.add_node(Node::child("pg", NodeKind::Page, "c1")).unwrap();
-    e.add_node(Node::child("s", NodeKind::Section, "pg")).unwrap();
-    e.add_node(Node::child("t", NodeKind::Section, "pg")).unwrap();
-    e.add_grant(Grant::new(1, "pg", Subject::user("wendy"), Level::Write)).unwrap();
-    e.add_grant(Grant::new(2, "pg", Subject::user("carl"), Level::Comment)).unwrap();
-    e
-}
-
-fn server_page() -> Automerge {
-    let mut p = PageDoc::create(actor::actor_for("user:olga", [0; 16]), "pg", "c1").unwrap();
-    p.add_section("pg", "s", "S", None).unwrap();
-    p.add_section("pg", "t", "T", None).unwrap();
-    p.splice_text("s", 0, 0, "in s").unwrap();
-    p.into_automerge()
-}
+// The guard tests' world: Olga's portfolio `pf` › `c1` › page `pg` with
+// sections `s` and `t`; Wendy may write the page.
+use crate::guard::{NOW, engine, server_page};
 
 const WHO: [&str; 2] = ["olga", "wendy"];
 

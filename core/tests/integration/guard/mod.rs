@@ -19,9 +19,9 @@ mod portfolio;
 mod property;
 mod schema;
 
-const NOW: Timestamp = Timestamp(500);
+pub(crate) const NOW: Timestamp = Timestamp(500);
 
-fn engine() -> Engine {
+pub(crate) fn engine() -> Engine {
     let mut e = Engine::new();
     e.add_node(Node::portfolio("pf", "olga")).unwrap();
     e.add_node(Node::child("c1", NodeKind::Collection, "pf")).unwrap();
@@ -74,7 +74,7 @@ fn profile(p: &Principal) -> Option<Author> {
 }
 
 /// The authoritative page, as the owner created it.
-fn server_page() -> Automerge {
+pub(crate) fn server_page() -> Automerge {
     let mut p = PageDoc::create(actor::actor_for("user:olga", [0; 16]), "pg", "c1").unwrap();
     p.add_section("pg", "s", "S", None).unwrap();
     p.add_section("pg", "t", "T", None).unwrap();

@@ -9,7 +9,7 @@ use automerge::transaction::Transactable;
 use automerge::{ChangeHash, ReadDoc};
 use folio_core::doc::actor;
 use folio_core::sync::{ClientRepo, DocumentId, PeerId, codec};
-use futures::{SinkExt, StreamExt};
+use futures::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -85,100 +85,99 @@ fn book_sent(shared: &Mutex<Shared>, h: ChangeHash, peers: usize) {
     }
 }
 
-/// One editor until `end`, typing at `pace`; `peers` other editors are to
-/// see each of its edits.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one editor's whole configuration, passed once"
-)]
-pub(crate) async fn editor(
-    mut c: Client,
-    doc: DocumentId,
-    peers: usize,
-    mut pace: Pace,
-    end: Instant,
-    shared: Arc<Mutex<Shared>>,
-    n: usize,
-    script: Option<Arc<Script>>,
-) -> Client {
-    // Inbox applied and head replies sent at automerge-repo's 10 Hz.
-    let mut flush = tokio::time::interval(Duration::from_millis(100));
-    let mut in_flight: Vec<ChangeHash> = Vec::new();
-    let mut i = 0u64;
-    loop {
-        let now = Instant::now();
-        if now >= end {
-            break;
-        }
-        let edits = pace.due(now, in_flight.len());
-        if edits > 0 {
-            // Paced, the edit builds on everything received so far.
-            // Saturating, on what the last 10 Hz tick applied (at most 100 ms
-            // old, as behind a network with that latency): applying before
-            // each of 50 messages a second cost each editor an automerge
-            // apply whose cost grows with the document, 50 times a second,
-            // and with ten editors in this one process that work, not the
-            // server, set the pace.
-            if pace.paced() && c.apply_inbox().await.is_err() {
-                break;
-            }
-            for _ in 0..edits {
-                i += 1;
-                let d = c.repo.doc_mut(&doc).unwrap();
-                let text = text_of(d).expect("the document has the text being typed into");
-                match &script {
-                    None => {
-                        let at = d.length(&text);
-                        d.splice_text(&text, at, 0, &key(n, i).to_string()).unwrap();
-                    }
-                    // The trace's positions are its own document's; here
-                    // they are kept inside this one.
-                    Some(script) => {
-                        for (pos, del, ins) in script.txn(n, i) {
-                            let len = d.length(&text);
-                            let at = (*pos).min(len);
-                            let del = (*del).min(len - at) as isize;
-                            d.splice_text(&text, at, del, ins).unwrap();
-                        }
-                    }
-                }
-                // A transaction that changed nothing here makes no change.
-                let Some(h) = d.commit() else { continue };
-                book_sent(&shared, h, peers);
-                in_flight.push(h);
-            }
-            c.held = None;
-            for m in c.repo.sync(&doc) {
-                c.send(m).await;
-            }
-            pace.sent(now);
-            continue;
-        }
-        tokio::select! {
-            r = c.step(pace.wait(now, end, in_flight.len()), Some(&shared), &mut in_flight) => if r.is_err() {
-                break;
-            },
-            _ = flush.tick() => {
-                if c.apply_inbox().await.is_err() {
-                    break;
-                }
-                c.flush().await;
-            }
-        }
-    }
-    c
+/// What the editing loop ([`editor`]) needs of an editor, complete or thin.
+pub(crate) trait Typist: Send {
+    /// Makes `edits` edits — editor `n`'s numbers `from`, `from + 1`, … —
+    /// and sends them; gives back the hashes of the changes made (an edit
+    /// that changed nothing makes none).
+    fn type_edits(&mut self, n: usize, from: u64, edits: usize, paced: bool) -> impl Future<Output = Result<Vec<ChangeHash>, ()>> + Send;
+    /// Reads one frame (or waits `limit`), booking what arrived in `shared`.
+    fn read(&mut self, limit: Duration, shared: &Mutex<Shared>, in_flight: &mut Vec<ChangeHash>) -> impl Future<Output = Result<(), ()>> + Send;
+    /// The 10 Hz tick (automerge-repo's sync cadence).
+    fn tick(&mut self) -> impl Future<Output = Result<(), ()>> + Send;
 }
 
-/// [`editor`] for a thin editor (`--thin`, see `thin.rs`): keystrokes only.
-pub(crate) async fn thin_editor(
-    mut t: Thin,
-    peers: usize,
-    mut pace: Pace,
-    end: Instant,
-    shared: Arc<Mutex<Shared>>,
-    n: usize,
-) -> Thin {
-    // Heads-only replies at automerge-repo's 10 Hz, as a complete editor's.
+/// A complete editor typing into `doc`, keystrokes or a trace's transactions.
+pub(crate) struct Complete {
+    pub(crate) client: Client,
+    pub(crate) doc: DocumentId,
+    pub(crate) script: Option<Arc<Script>>,
+}
+
+impl Typist for Complete {
+    async fn type_edits(&mut self, n: usize, from: u64, edits: usize, paced: bool) -> Result<Vec<ChangeHash>, ()> {
+        let c = &mut self.client;
+        // Paced, the edit builds on everything received so far. Saturating,
+        // on what the last 10 Hz tick applied (at most 100 ms old, as behind
+        // a network with that latency): applying before each of 50 messages
+        // a second cost each editor an automerge apply whose cost grows with
+        // the document, 50 times a second, and with ten editors in this one
+        // process that work, not the server, set the pace.
+        if paced {
+            c.apply_inbox().await?;
+        }
+        let mut made = Vec::with_capacity(edits);
+        for i in from..from + edits as u64 {
+            let d = c.repo.doc_mut(&self.doc).unwrap();
+            let text = text_of(d).expect("the document has the text being typed into");
+            match &self.script {
+                None => {
+                    let at = d.length(&text);
+                    d.splice_text(&text, at, 0, &key(n, i).to_string()).unwrap();
+                }
+                // The trace's positions are its own document's; here they
+                // are kept inside this one.
+                Some(script) => {
+                    for (pos, del, ins) in script.txn(n, i) {
+                        let len = d.length(&text);
+                        let at = (*pos).min(len);
+                        let del = (*del).min(len - at) as isize;
+                        d.splice_text(&text, at, del, ins).unwrap();
+                    }
+                }
+            }
+            // A transaction that changed nothing here makes no change.
+            made.extend(d.commit());
+        }
+        c.held = None;
+        for m in c.repo.sync(&self.doc) {
+            c.send(m).await;
+        }
+        Ok(made)
+    }
+
+    async fn read(&mut self, limit: Duration, shared: &Mutex<Shared>, in_flight: &mut Vec<ChangeHash>) -> Result<(), ()> {
+        self.client.step(limit, Some(shared), in_flight).await.map(|_| ())
+    }
+
+    async fn tick(&mut self) -> Result<(), ()> {
+        self.client.apply_inbox().await?;
+        self.client.flush().await;
+        Ok(())
+    }
+}
+
+impl Typist for Thin {
+    async fn type_edits(&mut self, n: usize, from: u64, edits: usize, _paced: bool) -> Result<Vec<ChangeHash>, ()> {
+        let (made, chunks): (Vec<_>, Vec<_>) = (from..from + edits as u64).map(|i| self.type_key(key(n, i))).unzip();
+        self.send(chunks).await;
+        Ok(made)
+    }
+
+    async fn read(&mut self, limit: Duration, shared: &Mutex<Shared>, in_flight: &mut Vec<ChangeHash>) -> Result<(), ()> {
+        self.step(limit, shared, in_flight).await
+    }
+
+    async fn tick(&mut self) -> Result<(), ()> {
+        self.flush().await;
+        Ok(())
+    }
+}
+
+/// One editor until `end`, typing at `pace`, then reading until `drain_end`
+/// so its last edits arrive; `peers` other editors are to see each of its
+/// edits.
+pub(crate) async fn editor<T: Typist>(mut t: T, peers: usize, mut pace: Pace, (end, drain_end): (Instant, Instant), shared: Arc<Mutex<Shared>>, n: usize) -> T {
     let mut flush = tokio::time::interval(Duration::from_millis(100));
     let mut in_flight: Vec<ChangeHash> = Vec::new();
     let mut i = 0u64;
@@ -189,24 +188,29 @@ pub(crate) async fn thin_editor(
         }
         let edits = pace.due(now, in_flight.len());
         if edits > 0 {
-            let mut chunks = Vec::with_capacity(edits);
-            for _ in 0..edits {
-                i += 1;
-                let (h, bytes) = t.type_key(key(n, i));
+            let Ok(made) = t.type_edits(n, i + 1, edits, pace.paced()).await else { break };
+            i += edits as u64;
+            for h in made {
                 book_sent(&shared, h, peers);
                 in_flight.push(h);
-                chunks.push(bytes);
             }
-            t.send(chunks).await;
             pace.sent(now);
             continue;
         }
-        tokio::select! {
-            r = t.step(pace.wait(now, end, in_flight.len()), &shared, &mut in_flight) => if r.is_err() {
-                break;
+        let ticked = tokio::select! {
+            r = t.read(pace.wait(now, end, in_flight.len()), &shared, &mut in_flight) => match r {
+                Ok(()) => false,
+                Err(()) => break,
             },
-            _ = flush.tick() => t.flush().await,
+            _ = flush.tick() => true,
+        };
+        if ticked && t.tick().await.is_err() {
+            break;
         }
+    }
+    while Instant::now() < drain_end {
+        let _ = t.read(Duration::from_millis(50), &shared, &mut Vec::new()).await;
+        let _ = t.tick().await;
     }
     t
 }
@@ -309,30 +313,14 @@ pub(crate) async fn run_editing(
     let drain_end = end + Duration::from_secs(2);
     let batch = (args.batch as usize, args.window as usize);
     let mut tasks = Vec::new();
-    for (n, (c, d)) in clients.into_iter().enumerate() {
-        let (peers, shared, script) = (per_doc[&d] - 1, shared.clone(), args.script.clone());
-        tasks.push(tokio::spawn(async move {
-            let pace = Pace::new(rate, batch, start, n);
-            let mut c = editor(c, d, peers, pace, end, shared.clone(), n, script).await;
-            while Instant::now() < drain_end {
-                let _ = c.step(Duration::from_millis(50), Some(&shared), &mut Vec::new()).await;
-                let _ = c.apply_inbox().await;
-                c.flush().await;
-            }
-            Vec::new()
-        }));
+    for (n, (client, doc)) in clients.into_iter().enumerate() {
+        let typist = Complete { client, doc, script: args.script.clone() };
+        let (peers, pace) = (per_doc[&doc] - 1, Pace::new(rate, batch, start, n));
+        tasks.push(tokio::spawn(editor(typist, peers, pace, (end, drain_end), shared.clone(), n).map(|_| Vec::new())));
     }
     for (n, (t, d)) in thin.into_iter().enumerate() {
-        let (peers, shared) = (per_doc[&d] - 1, shared.clone());
-        tasks.push(tokio::spawn(async move {
-            let pace = Pace::new(rate, batch, start, n);
-            let mut t = thin_editor(t, peers, pace, end, shared.clone(), n).await;
-            while Instant::now() < drain_end {
-                let _ = t.step(Duration::from_millis(50), &shared, &mut Vec::new()).await;
-                t.flush().await;
-            }
-            t.unexpected
-        }));
+        let (peers, pace) = (per_doc[&d] - 1, Pace::new(rate, batch, start, n));
+        tasks.push(tokio::spawn(editor(t, peers, pace, (end, drain_end), shared.clone(), n).map(|t| t.unexpected)));
     }
     let mut unexpected = Vec::new();
     for t in tasks {
