@@ -2,7 +2,8 @@
 //!
 //! (a) single-keystroke changes to a 50-section page, (b) one 1,000-operation
 //! paste, (c) the automerge-paper editing trace replayed into one section as
-//! changes of 10 edits. (c) reads the trace from `$FOLIO_TRACES_DIR`
+//! changes of 10 edits, (d) bursts of keystrokes from ten typists judged in
+//! one call. (c) reads the trace from `$FOLIO_TRACES_DIR`
 //! (default: `../shared/data/editing-traces` beside the workspace) and is
 //! skipped, saying so, when the file is absent. Run: `cargo bench -p folio-core --bench guard`.
 #![allow(missing_docs)] // criterion_group! generates an undocumented function
@@ -132,7 +133,60 @@ fn paste(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, keystrokes, paste);
+/// `typists` sessions of Wendy's each typing `each` characters at its own
+/// place in section `s25`, one character per change, taking turns; each
+/// change builds on all before it (as relayed keystrokes do).
+fn interleaved(base: &Automerge, typists: usize, each: usize) -> Vec<Change> {
+    use automerge::ObjId;
+    let mut d = automerge::AutoCommit::load(&base.save()).unwrap();
+    let child = |d: &automerge::AutoCommit, parent: &ObjId, key: &str| d.get(parent, key).unwrap().expect("present").1;
+    let nodes = child(&d, &ROOT, "nodes");
+    let section = child(&d, &nodes, "s25");
+    let text = child(&d, &section, "text");
+    let heads = d.get_heads();
+    let mut at: Vec<usize> = (0..typists).map(|e| e * 2).collect();
+    for _ in 0..each {
+        for e in 0..typists {
+            d.set_actor(actor::actor_for("user:wendy", [e as u8 + 1; 16]));
+            let p = at[e];
+            d.splice_text(&text, p, 0, "x").unwrap();
+            d.commit();
+            for (f, a) in at.iter_mut().enumerate() {
+                if f != e && *a > p {
+                    *a += 1;
+                }
+            }
+            at[e] += 1;
+        }
+    }
+    d.get_changes(&heads).into_iter().collect()
+}
+
+/// (d) one call judging a burst of keystrokes from ten typists at ten
+/// places of one text, as the server's actor judges what queued while it
+/// was busy: bursts grow with the load.
+fn bursts(c: &mut Criterion) {
+    let base = page(50);
+    let engine = engine(50);
+    let who = wendy();
+    let mut g = c.benchmark_group("d_burst_10_typists");
+    for each in [16, 64] {
+        let changes = interleaved(&base, 10, each);
+        g.bench_function(format!("apply_{}", changes.len()), |b| {
+            b.iter_batched(|| base.clone(), |mut d| d.apply_changes(changes.clone()).unwrap(), BatchSize::LargeInput)
+        });
+        g.bench_function(format!("guard_and_apply_{}", changes.len()), |b| {
+            b.iter_batched(
+                || base.clone(),
+                |mut d| assert!(guard(&mut d, changes.clone(), Sender { principal: &who, profile: None }, &engine, NOW).all_accepted()),
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, keystrokes, paste, bursts);
 
 // ------------------------------------------------------------------ (c) the trace
 
