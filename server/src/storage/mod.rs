@@ -219,9 +219,14 @@ pub trait SessionStore {
 /// whole document and calls [`DocumentStore::compact`], which writes the snapshot
 /// and deletes exactly the changes it covers in one transaction, so a crash leaves
 /// either the old state or the new one.
+///
+/// Changes are stored by hash but appended without a uniqueness check: the
+/// caller (a document's actor) appends only changes its document did not
+/// hold, and a key on a hash — random by nature — made every commit of a
+/// busy document write scattered index pages (migration 0011). A change
+/// stored twice all the same is loaded once.
 pub trait DocumentStore {
-    /// Appends changes in one transaction; changes already stored are skipped.
-    /// Returns how many were new.
+    /// Appends changes in one transaction. Returns how many were written.
     fn append_changes<'a>(
         &'a self,
         doc: &'a DocumentId,
@@ -230,7 +235,7 @@ pub trait DocumentStore {
     ) -> StorageFuture<'a, u64>;
     /// Appends changes *and* their audit entries in one transaction (one
     /// fsync), so an accepted change is never durable without its audit row
-    /// and vice versa. Returns how many changes were new. Takes the rows by
+    /// and vice versa. Returns how many changes were written. Takes the rows by
     /// value: a document actor hands them over on every commit, and the
     /// writer needs them after the caller's borrow would end.
     fn append_changes_audited<'a>(
@@ -240,7 +245,8 @@ pub trait DocumentStore {
         audit: Vec<AuditEntry>,
         now: Timestamp,
     ) -> StorageFuture<'a, u64>;
-    /// The snapshot and the changes since, in arrival order (empty if unknown).
+    /// The snapshot and the changes since, in arrival order, each once
+    /// (empty if unknown).
     fn load_document<'a>(&'a self, doc: &'a DocumentId) -> StorageFuture<'a, StoredDocument>;
     /// Replaces the snapshot and deletes the `compacted` changes, atomically.
     fn compact<'a>(

@@ -2,12 +2,15 @@
 
 use automerge::ChangeHash;
 use folio_core::time::Timestamp;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::{SqliteStorage, hash32};
 use crate::storage::{
     AuditEntry, DocumentId, DocumentStore, Snapshot, StorageError, StorageFuture, StoredChange, StoredDocument,
 };
+
+/// Hashes per `DELETE` when compacting (SQLite allows 32,766 parameters).
+const COMPACT_CHUNK: usize = 500;
 
 fn heads_to_bytes(heads: &[ChangeHash]) -> Vec<u8> {
     heads.iter().flat_map(|h| h.0).collect()
@@ -69,15 +72,15 @@ impl DocumentStore for SqliteStorage {
             .fetch_all(&mut *tx)
             .await?;
             tx.commit().await?;
-            let changes = rows
-                .iter()
-                .map(|row| {
-                    Ok(StoredChange {
-                        hash: ChangeHash(hash32(row.try_get("change_hash")?)?),
-                        data: row.try_get("data")?,
-                    })
-                })
-                .collect::<Result<_, StorageError>>()?;
+            // Each change once, at its first arrival (see `DocumentStore`).
+            let mut seen = std::collections::HashSet::with_capacity(rows.len());
+            let mut changes = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let hash = ChangeHash(hash32(row.try_get("change_hash")?)?);
+                if seen.insert(hash) {
+                    changes.push(StoredChange { hash, data: row.try_get("data")? });
+                }
+            }
             Ok(StoredDocument { snapshot, changes })
         })
     }
@@ -101,14 +104,16 @@ impl DocumentStore for SqliteStorage {
             .bind(now.millis())
             .execute(&mut *tx)
             .await?;
-            for hash in compacted {
-                sqlx::query(
-                    "DELETE FROM document_changes WHERE document_id = ? AND change_hash = ?",
-                )
-                .bind(doc.as_str())
-                .bind(&hash.0[..])
-                .execute(&mut *tx)
-                .await?;
+            // Among the document's rows (its index), a chunk of hashes at a time.
+            for chunk in compacted.chunks(COMPACT_CHUNK) {
+                let mut q = QueryBuilder::<Sqlite>::new("DELETE FROM document_changes WHERE document_id = ");
+                q.push_bind(doc.as_str()).push(" AND change_hash IN (");
+                let mut list = q.separated(", ");
+                for hash in chunk {
+                    list.push_bind(&hash.0[..]);
+                }
+                list.push_unseparated(")");
+                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
@@ -147,7 +152,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn appended_changes_rebuild_the_document_and_duplicates_are_skipped() {
+    async fn appended_changes_rebuild_the_document_and_a_change_stored_twice_loads_once() {
         let s = SqliteStorage::in_memory().await.unwrap();
         let id = DocumentId::parse("doc1").unwrap();
         let mut doc = AutoCommit::new();
@@ -162,7 +167,7 @@ mod tests {
         );
         assert_eq!(
             s.append_changes(&id, &changes, Timestamp(0)).await.unwrap(),
-            0
+            2
         );
         let stored = s.load_document(&id).await.unwrap();
         assert_eq!(stored.changes, changes);
@@ -178,6 +183,8 @@ mod tests {
         doc.put(ROOT, "a", 1).unwrap();
         doc.commit();
         let first = changes_of(&mut doc, &[]);
+        s.append_changes(&id, &first, Timestamp(0)).await.unwrap();
+        // Stored twice: compaction deletes both rows.
         s.append_changes(&id, &first, Timestamp(0)).await.unwrap();
         let heads = doc.get_heads();
         let snapshot = Snapshot {
@@ -204,6 +211,48 @@ mod tests {
             rebuilt.get(ROOT, "b").unwrap().map(|(v, _)| v.as_i64()),
             Some(Some(2))
         );
+    }
+
+    #[tokio::test]
+    async fn changes_stored_before_migration_11_load_in_order_and_compact() {
+        // A database as it was before `document_changes` lost its hash key.
+        let dir = tempfile::tempdir().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join(super::super::DB_FILE))
+            .create_if_missing(true);
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        let mut before = sqlx::migrate!("./migrations");
+        before.migrations = before.migrations.iter().filter(|m| m.version < 11).cloned().collect::<Vec<_>>().into();
+        before.run(&pool).await.unwrap();
+        let id = DocumentId::parse("doc1").unwrap();
+        let mut doc = AutoCommit::new();
+        doc.put(ROOT, "a", 1).unwrap();
+        doc.commit();
+        doc.put(ROOT, "b", 2).unwrap();
+        doc.commit();
+        let changes = changes_of(&mut doc, &[]);
+        for (i, c) in changes.iter().enumerate().rev() {
+            // Stored newest first: loading goes by arrival, not by hash.
+            sqlx::query("INSERT INTO document_changes (seq, document_id, change_hash, data, created_at) VALUES (?, ?, ?, ?, 0)")
+                .bind(10 - i as i64)
+                .bind(id.as_str())
+                .bind(&c.hash.0[..])
+                .bind(&c.data)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        pool.close().await;
+        let s = SqliteStorage::open(dir.path()).await.unwrap();
+        let mut reversed = changes.clone();
+        reversed.reverse();
+        assert_eq!(s.load_document(&id).await.unwrap().changes, reversed);
+        let snapshot = Snapshot { heads: doc.get_heads(), data: doc.save() };
+        let hashes: Vec<ChangeHash> = changes.iter().map(|c| c.hash).collect();
+        s.compact(&id, &snapshot, &hashes, Timestamp(1)).await.unwrap();
+        let stored = s.load_document(&id).await.unwrap();
+        assert!(stored.changes.is_empty());
+        assert_eq!(rebuild(&stored).get_heads(), doc.get_heads());
     }
 
     #[tokio::test]

@@ -58,7 +58,7 @@ impl GroupWriter {
     }
 
     /// Appends `changes` and `audit` durably; resolves once committed with how
-    /// many changes were new.
+    /// many changes were written.
     pub(super) async fn append(
         &self,
         doc: &DocumentId,
@@ -112,7 +112,7 @@ async fn commit_group(pool: &SqlitePool, group: Vec<Append>) {
 }
 
 /// One transaction holding every append of `group`; how many changes of
-/// each were new.
+/// each were written.
 async fn write(pool: &SqlitePool, group: &[Rows]) -> Result<Vec<u64>, StorageError> {
     let mut tx = pool.begin().await?;
     let mut added = Vec::with_capacity(group.len());
@@ -150,7 +150,7 @@ async fn insert(tx: &mut Transaction<'_, Sqlite>, rows: &Rows) -> Result<u64, St
     let mut added = 0;
     for chunk in chunked(&rows.changes) {
         let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT OR IGNORE INTO document_changes (document_id, change_hash, data, created_at) ",
+            "INSERT INTO document_changes (document_id, change_hash, data, created_at) ",
         );
         q.push_values(chunk, |mut row, change| {
             row.push_bind(rows.doc.as_str())
@@ -212,8 +212,8 @@ mod tests {
         });
         let added = futures::future::join_all(writes).await;
         assert!(added.iter().all(|r| matches!(r, Ok(2))), "{added:?}");
-        // Appending the same changes again adds none.
-        assert_eq!(s.append_changes(&docs[3], &[change(3)], Timestamp(6)).await.unwrap(), 0);
+        // A change appended again is written again and loaded once.
+        assert_eq!(s.append_changes(&docs[3], &[change(3)], Timestamp(6)).await.unwrap(), 1);
         s.close().await;
         let s = SqliteStorage::open(dir.path()).await.unwrap();
         for (i, d) in docs.iter().enumerate() {
@@ -238,12 +238,12 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_large_append_keeps_every_row_in_order_and_counts_duplicates_once() {
+    async fn a_large_append_keeps_every_row_in_order_and_loads_a_duplicate_once() {
         let dir = tempfile::tempdir().unwrap();
         let s = SqliteStorage::open(dir.path()).await.unwrap();
         let d = doc("big");
-        // 203 changes, one of them twice (the second ignored), and an audit
-        // row per change, each naming it.
+        // 203 changes, one of them twice (written twice, loaded once, as it
+        // first arrived), and an audit row per change, each naming it.
         let mut changes: Vec<StoredChange> = (0..=200u8).map(change).collect();
         changes.push(StoredChange { hash: ChangeHash([7; 32]), data: vec![0xff] });
         changes.push(change(201));
@@ -251,7 +251,7 @@ mod tests {
             .map(|i| AuditEntry { reason: Some(format!("row {i}")), ..audit(&d) })
             .collect();
         let added = s.append_changes_audited(&d, changes.clone(), audit, Timestamp(5)).await.unwrap();
-        assert_eq!(added, 202);
+        assert_eq!(added, 203);
         let stored = s.load_document(&d).await.unwrap().changes;
         let mut expected = changes;
         expected.remove(201);
