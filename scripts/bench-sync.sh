@@ -11,7 +11,8 @@
 # (`npm install`, not `npm ci`: see tests/interop/README.md), raises the open
 # file limit to the hard limit (10,000 idle sockets need as many descriptors
 # on each side), and runs tests/src/bin/folio-load/. Loopback only; every
-# phase has a fixed duration.
+# phase has a fixed duration (the saturating one, with `--edits N`, a fixed
+# amount of work).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ulimit -n "$(ulimit -Hn)" || true

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `core` | criterion: access engine (`check`, `visible`, index build) and the guard vs plain apply | `core/README.md` |
 //! | `wasm` | the browser budgets in headless Chromium: module size, `can` latency and rate, outline + page load | `core/README.md` ("WebAssembly") |
-//! | `sync` | `scripts/bench-sync.sh` (thin editors, then complete ones): the sync server under N editors vs the stock automerge-repo server | `README.md` ("Performance") |
+//! | `sync` | `scripts/bench-sync.sh` (thin editors; the same 100,000 keystrokes for both servers; complete editors): the sync server under N editors vs the stock automerge-repo server | `README.md` ("Performance") |
 //!
 //! The guard's editing-trace case reads `../shared/data/editing-traces` (or
 //! `$FOLIO_TRACES_DIR`) and says so and skips when it is absent.
@@ -53,6 +53,12 @@ pub fn bench(args: BenchArgs) -> Result<()> {
         // cores; then complete editors, each a full replica.
         step("bench: sync server vs the stock automerge-repo server, thin editors");
         run(Command::new("bash").args(["scripts/bench-sync.sh", "--thin"]).current_dir(root()))?;
+        // The same work for both servers: with a fixed duration the faster
+        // one types a longer text, and automerge's cost of applying changes
+        // grows with the length of the text they touch.
+        step("bench: sync server vs the stock automerge-repo server, 100,000 keystrokes at 128 a message");
+        let same_work = ["--thin", "--phases", "saturate", "--batch", "128", "--edits", "100000", "--seconds", "120", "--idle", "0"];
+        run(Command::new("bash").arg("scripts/bench-sync.sh").args(same_work).current_dir(root()))?;
         step("bench: sync server vs the stock automerge-repo server, complete editors");
         run(Command::new("bash").arg("scripts/bench-sync.sh").current_dir(root()))?;
     }

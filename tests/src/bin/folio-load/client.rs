@@ -35,6 +35,10 @@ pub(crate) struct Shared {
     pub(crate) latencies_us: Vec<u64>,
     pub(crate) sent: u64,
     pub(crate) acked: u64,
+    /// Editors that typed their share of a fixed amount of work (`--edits`)
+    /// and saw it acknowledged, and when the last of them did.
+    pub(crate) finished: usize,
+    pub(crate) finished_at: Option<Instant>,
 }
 
 impl Client {

@@ -2,13 +2,14 @@
 //! automerge-repo protocol (core's `ClientRepo` and codec over real
 //! websockets), run against Folio's `folio` binary and the stock
 //! automerge-repo sync server (`tests/interop/reference-server.mjs`), with the
-//! ratios of one run. Loopback only; every phase has a fixed duration.
+//! ratios of one run. Loopback only; every phase has a fixed duration (the
+//! saturating one, with `--edits`, a fixed amount of work).
 //!
 //! ```text
 //! folio-load --folio-bin target/release/folio --interop tests/interop
 //!            [--editors 100] [--rate 5] [--seconds 15] [--docs 20]
 //!            [--saturate-editors 10] [--idle 10000] [--only folio|reference]
-//!            [--phases one-doc,many-docs,saturate] [--batch 16] [--window 128]
+//!            [--phases one-doc,many-docs,saturate] [--batch 16] [--window 128] [--edits N]
 //!            [--thin | --trace ../shared/data/editing-traces/clownschool.json.gz]
 //! ```
 //!
@@ -19,7 +20,8 @@
 //! - `many-docs`: the same editors spread over `docs` documents;
 //! - `saturate`: `saturate-editors` editors on one document, each as fast as
 //!   the server acknowledges (at most `window` edits in flight, `batch` per message):
-//!   sustained edits/s;
+//!   sustained edits/s — over `seconds`, or, with `--edits N`, over the time
+//!   the editors take to type and have acknowledged N edits in all;
 //! - `idle`: `idle` connections that joined and stay idle: server memory.
 //!
 //! `FOLIO_LOAD_SERVER_LOG=1` shows the server's log (with `FOLIO_LOG=debug`
@@ -162,6 +164,14 @@ pub(crate) struct Args {
     /// Edits unacknowledged at most per editor in the `saturate` phase.
     #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub(crate) window: u64,
+    /// The `saturate` phase types this many edits in all (each editor its
+    /// share) and is timed until the last is acknowledged, instead of
+    /// typing for `--seconds` (which then only bounds it). Both servers do
+    /// the same work: with a fixed duration the faster one types a longer
+    /// text, and automerge's cost of applying a batch of changes grows with
+    /// the length of the text they touch.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) edits: Option<u64>,
     /// Idle connections in the `idle` phase (0: skip it).
     #[arg(long, default_value_t = 10_000)]
     pub(crate) idle: usize,
@@ -203,6 +213,12 @@ fn show(name: &str, r: &Report) {
         r.rss_mib,
         r.hwm_mib
     );
+    if let Some((edits, secs)) = r.work {
+        match secs {
+            Some(secs) => println!("  {:<10} {edits} edits typed and acknowledged in {secs:.2} s (the rates above are over that time)", ""),
+            None => println!("  {:<10} {edits} edits NOT all acknowledged within the phase's {} s: rates over the phase", "", r.phase_s),
+        }
+    }
     if let Some(stored) = r.stored {
         let verdict = if stored < r.acked {
             "LOST ACKNOWLEDGED EDITS"
@@ -234,13 +250,14 @@ async fn main() {
         .unwrap_or("")
         .to_owned();
     println!(
-        "folio-load: {} {} editors × {} edits/s, {} s per phase, many-docs over {} documents, saturate with {} editors, {} idle connections",
+        "folio-load: {} {} editors × {} edits/s, {} s per phase, many-docs over {} documents, saturate with {} editors{}, {} idle connections",
         args.editors,
         if args.thin { "thin" } else { "complete" },
         args.rate,
         args.seconds,
         args.docs,
         args.saturate_editors,
+        args.edits.map_or(String::new(), |n| format!(" until {n} edits are acknowledged")),
         args.idle
     );
     println!(
@@ -258,17 +275,17 @@ async fn main() {
     for kind in &kinds {
         println!("{kind:?}:");
         if wanted("one-doc") {
-            let r = run_editing(*kind, &args, args.editors, 1, Some(args.rate)).await;
+            let r = run_editing(*kind, &args, args.editors, 1, Some(args.rate), None).await;
             show("one-doc", &r);
             results.insert((*kind, "one-doc"), r);
         }
         if wanted("many-docs") {
-            let r = run_editing(*kind, &args, args.editors, args.docs, Some(args.rate)).await;
+            let r = run_editing(*kind, &args, args.editors, args.docs, Some(args.rate), None).await;
             show("many-docs", &r);
             results.insert((*kind, "many-docs"), r);
         }
         if wanted("saturate") {
-            let r = run_editing(*kind, &args, args.saturate_editors, 1, None).await;
+            let r = run_editing(*kind, &args, args.saturate_editors, 1, None, args.edits).await;
             show("saturate", &r);
             results.insert((*kind, "saturate"), r);
         }

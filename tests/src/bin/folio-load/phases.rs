@@ -31,13 +31,26 @@ pub(crate) struct Pace {
     batch: usize,
     window: usize,
     next: Instant,
+    /// Edits still to type, for a fixed amount of work (`--edits`).
+    left: Option<usize>,
 }
 
 impl Pace {
     /// Editor `n`'s pace from `start`.
     pub(crate) fn new(rate: Option<f64>, (batch, window): (usize, usize), start: Instant, n: usize) -> Pace {
         let period = rate.map(|r| Duration::from_secs_f64(1.0 / r));
-        Pace { period, batch, window, next: start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0)) }
+        let next = start + period.map_or(Duration::ZERO, |p| p.mul_f64((n % 97) as f64 / 97.0));
+        Pace { period, batch, window, next, left: None }
+    }
+
+    /// Types `edits` in all, then stops.
+    pub(crate) fn only(self, edits: Option<usize>) -> Pace {
+        Pace { left: edits, ..self }
+    }
+
+    /// Whether the editor typed all it had to.
+    fn done(&self) -> bool {
+        self.left == Some(0)
     }
 
     fn paced(&self) -> bool {
@@ -46,15 +59,19 @@ impl Pace {
 
     /// How many edits to make now.
     fn due(&self, now: Instant, in_flight: usize) -> usize {
-        match self.period {
+        let due = match self.period {
             Some(_) => usize::from(now >= self.next),
             None if now >= self.next => self.window.saturating_sub(in_flight).min(self.batch),
             None => 0,
-        }
+        };
+        self.left.map_or(due, |left| due.min(left))
     }
 
-    /// The edits due at `now` were sent.
-    fn sent(&mut self, now: Instant) {
+    /// The `edits` due at `now` were sent.
+    fn sent(&mut self, now: Instant, edits: usize) {
+        if let Some(left) = &mut self.left {
+            *left -= edits;
+        }
         self.next = match self.period {
             Some(p) => self.next + p,
             None => now + Duration::from_millis(20),
@@ -176,15 +193,37 @@ impl Typist for Thin {
 
 /// One editor until `end`, typing at `pace`, then reading until `drain_end`
 /// so its last edits arrive; `peers` other editors are to see each of its
-/// edits.
-pub(crate) async fn editor<T: Typist>(mut t: T, peers: usize, mut pace: Pace, (end, drain_end): (Instant, Instant), shared: Arc<Mutex<Shared>>, n: usize) -> T {
+/// edits. With a fixed amount of work, `editors` editors share it: one that
+/// typed its share and saw it acknowledged reads on until every one has,
+/// then two more seconds (each editor's drain, as after `end`).
+pub(crate) async fn editor<T: Typist>(
+    mut t: T,
+    (peers, editors): (usize, usize),
+    mut pace: Pace,
+    (end, mut drain_end): (Instant, Instant),
+    shared: Arc<Mutex<Shared>>,
+    n: usize,
+) -> T {
     let mut flush = tokio::time::interval(Duration::from_millis(100));
     let mut in_flight: Vec<ChangeHash> = Vec::new();
     let mut i = 0u64;
+    let mut finished = false;
     loop {
         let now = Instant::now();
         if now >= end {
             break;
+        }
+        if pace.done() && in_flight.is_empty() {
+            let mut s = shared.lock().unwrap();
+            if !finished {
+                finished = true;
+                s.finished += 1;
+                s.finished_at = Some(now);
+            }
+            if s.finished == editors {
+                drain_end = now + Duration::from_secs(2);
+                break;
+            }
         }
         let edits = pace.due(now, in_flight.len());
         if edits > 0 {
@@ -194,7 +233,7 @@ pub(crate) async fn editor<T: Typist>(mut t: T, peers: usize, mut pace: Pace, (e
                 book_sent(&shared, h, peers);
                 in_flight.push(h);
             }
-            pace.sent(now);
+            pace.sent(now, edits);
             continue;
         }
         let ticked = tokio::select! {
@@ -238,6 +277,11 @@ pub(crate) struct Report {
     /// Characters the phase added to the stored documents, read back after
     /// it (keystroke phases): at least `acked`, at most `sent`.
     pub(crate) stored: Option<u64>,
+    /// With a fixed amount of work: the edits, and how long typing them and
+    /// seeing them acknowledged took (`None`: not done within the phase).
+    pub(crate) work: Option<(u64, Option<f64>)>,
+    /// The phase's length, seconds.
+    pub(crate) phase_s: u64,
 }
 
 pub(crate) fn pct(v: &mut [u64], p: f64) -> f64 {
@@ -255,6 +299,7 @@ pub(crate) async fn run_editing(
     editors: usize,
     docs: usize,
     rate: Option<f64>,
+    work: Option<u64>,
 ) -> Report {
     let server = Server::start(kind, args).await;
     let mut doc_ids = Vec::new();
@@ -313,13 +358,16 @@ pub(crate) async fn run_editing(
     let drain_end = end + Duration::from_secs(2);
     let batch = (args.batch as usize, args.window as usize);
     let mut tasks = Vec::new();
+    // A fixed amount of work (saturating only), shared out evenly.
+    let work = work.map(|w| w as usize);
+    let share = |n: usize| work.map(|w| w / editors + usize::from(n < w % editors));
     for (n, (client, doc)) in clients.into_iter().enumerate() {
         let typist = Complete { client, doc, script: args.script.clone() };
-        let (peers, pace) = (per_doc[&doc] - 1, Pace::new(rate, batch, start, n));
+        let (peers, pace) = ((per_doc[&doc] - 1, editors), Pace::new(rate, batch, start, n).only(share(n)));
         tasks.push(tokio::spawn(editor(typist, peers, pace, (end, drain_end), shared.clone(), n).map(|_| Vec::new())));
     }
     for (n, (t, d)) in thin.into_iter().enumerate() {
-        let (peers, pace) = (per_doc[&d] - 1, Pace::new(rate, batch, start, n));
+        let (peers, pace) = ((per_doc[&d] - 1, editors), Pace::new(rate, batch, start, n).only(share(n)));
         tasks.push(tokio::spawn(editor(t, peers, pace, (end, drain_end), shared.clone(), n).map(|t| t.unexpected)));
     }
     let mut unexpected = Vec::new();
@@ -332,9 +380,14 @@ pub(crate) async fn run_editing(
     let cpu = server.cpu() - cpu0;
     let gen_cpu = cpu_of("self") - gen0;
     let (rss, hwm) = server.memory();
-    let secs = args.seconds as f64;
     let mut report = {
         let mut s = shared.lock().unwrap();
+        // Over the phase, or until the work was done and acknowledged.
+        let took = match s.finished_at {
+            Some(at) if work.is_some() && s.finished == editors => Some(at.duration_since(start).as_secs_f64()),
+            _ => None,
+        };
+        let secs = took.unwrap_or(args.seconds as f64);
         let fanned = s.latencies_us.len() as f64;
         let expected = if per_doc.values().all(|&n| n > 1) {
             s.sent as f64
@@ -360,6 +413,8 @@ pub(crate) async fn run_editing(
             sent: s.sent,
             acked: s.acked,
             stored: None,
+            work: work.map(|w| (w as u64, took)),
+            phase_s: args.seconds,
         };
         drop(s);
         report
