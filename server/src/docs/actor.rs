@@ -128,16 +128,8 @@ pub(super) struct DocActor {
 /// Loads a document from storage.
 pub(super) async fn load(state: &AppState, id: &DocumentId) -> Result<(Automerge, Vec<ChangeHash>), String> {
     let stored = state.storage().load_document(id).await.map_err(|e| e.to_string())?;
-    let mut doc = match &stored.snapshot {
-        Some(s) => Automerge::load(&s.data).map_err(|e| e.to_string())?,
-        None => Automerge::new(),
-    };
-    let mut hashes = Vec::with_capacity(stored.changes.len());
-    for c in &stored.changes {
-        doc.load_incremental(&c.data).map_err(|e| e.to_string())?;
-        hashes.push(c.hash);
-    }
-    Ok((doc, hashes))
+    let doc = stored.rebuild().map_err(|e| e.to_string())?;
+    Ok((doc, stored.changes.iter().map(|c| c.hash).collect()))
 }
 
 impl DocActor {

@@ -135,6 +135,55 @@ impl StoredDocument {
     pub fn is_empty(&self) -> bool {
         self.snapshot.is_none() && self.changes.is_empty()
     }
+
+    /// The document: the snapshot, then every change since, applied in one
+    /// call.
+    ///
+    /// One call, not one per change: automerge 0.12 walks the text a batch
+    /// of changes touches once per call, so loading a typing session's
+    /// changes one by one is quadratic in its length (20,000 uncompacted
+    /// keystrokes: 32.6 s one by one, 0.12 s at once, on this machine). A
+    /// typing session is compacted only when its document's structure
+    /// changes or its actor unloads, so after a crash that is what a busy
+    /// document's next load finds. Each change is parsed and its hash
+    /// checked against the one it is stored under first (`load_incremental`
+    /// would skip a chunk that does not parse, and everything after it,
+    /// with only a log line).
+    ///
+    /// `Err` names the first change that does not parse or is not what its
+    /// hash says, or why the snapshot or the changes do not load.
+    pub fn rebuild(&self) -> Result<automerge::Automerge, String> {
+        let mut doc = self.snapshot_doc()?;
+        let changes = self.changes.iter().map(parse_stored).collect::<Result<Vec<_>, _>>()?;
+        doc.apply_changes(changes).map_err(|e| e.to_string())?;
+        Ok(doc)
+    }
+
+    /// Like [`Self::rebuild`], but a change that does not parse or is not
+    /// what its hash says is left out (and said why) instead of failing the
+    /// whole: for readers of what is stored, not for the document's actor.
+    pub fn rebuild_lenient(&self) -> Result<(automerge::Automerge, Vec<String>), String> {
+        let mut doc = self.snapshot_doc()?;
+        let (changes, errors): (Vec<_>, Vec<_>) = self.changes.iter().map(parse_stored).partition(Result::is_ok);
+        doc.apply_changes(changes.into_iter().flatten()).map_err(|e| e.to_string())?;
+        Ok((doc, errors.into_iter().filter_map(Result::err).collect()))
+    }
+
+    fn snapshot_doc(&self) -> Result<automerge::Automerge, String> {
+        match &self.snapshot {
+            Some(s) => automerge::Automerge::load(&s.data).map_err(|e| format!("the snapshot does not load: {e}")),
+            None => Ok(automerge::Automerge::new()),
+        }
+    }
+}
+
+/// A stored change, parsed, if it is what its hash says.
+fn parse_stored(c: &StoredChange) -> Result<automerge::Change, String> {
+    let change = automerge::Change::from_bytes(c.data.clone()).map_err(|e| format!("stored change {} does not parse: {e}", c.hash))?;
+    if change.hash() != c.hash {
+        return Err(format!("stored change {} is another change ({})", c.hash, change.hash()));
+    }
+    Ok(change)
 }
 
 /// Whether an audited action was let through.

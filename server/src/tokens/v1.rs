@@ -165,14 +165,9 @@ async fn read_feedback(state: &AppState, record: &DocumentRecord) -> Option<serd
     if stored.is_empty() {
         return None;
     }
-    let mut doc = match &stored.snapshot {
-        Some(s) => automerge::Automerge::load(&s.data).ok()?,
-        None => automerge::Automerge::new(),
-    };
-    for change in &stored.changes {
-        if let Err(e) = doc.load_incremental(&change.data) {
-            tracing::warn!(doc = %record.id, error = %e, "a stored feedback change does not load");
-        }
+    let (doc, errors) = stored.rebuild_lenient().ok()?;
+    for e in errors {
+        tracing::warn!(doc = %record.id, error = %e, "a stored feedback change does not load");
     }
     let fb = FeedbackDoc::from_automerge(doc).ok()?;
     serde_json::to_value(fb.read()).ok()

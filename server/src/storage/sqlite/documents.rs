@@ -256,6 +256,45 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_typing_sessions_keystrokes_rebuild_the_document_after_its_snapshot() {
+        let s = SqliteStorage::in_memory().await.unwrap();
+        let id = DocumentId::parse("doc1").unwrap();
+        let mut doc = AutoCommit::new();
+        let text = doc.put_object(ROOT, "text", automerge::ObjType::Text).unwrap();
+        doc.splice_text(&text, 0, 0, "Stage").unwrap();
+        doc.commit();
+        let snapshot = Snapshot { heads: doc.get_heads(), data: doc.save() };
+        s.compact(&id, &snapshot, &[], Timestamp(0)).await.unwrap();
+        let heads = doc.get_heads();
+        for (i, ch) in " report, week 3".chars().enumerate() {
+            doc.splice_text(&text, 5 + i, 0, &ch.to_string()).unwrap();
+            doc.commit();
+        }
+        let keystrokes = changes_of(&mut doc, &heads);
+        assert_eq!(keystrokes.len(), 15);
+        s.append_changes(&id, &keystrokes, Timestamp(1)).await.unwrap();
+        let stored = s.load_document(&id).await.unwrap();
+        let rebuilt = stored.rebuild().unwrap();
+        assert_eq!(rebuilt.get_heads(), doc.get_heads());
+        assert_eq!(rebuilt.text(&text).unwrap(), "Stage report, week 3");
+        // A change that does not parse, or is not what its hash says, fails
+        // the document's own load (`load_incremental` would have dropped it
+        // and everything after it with a log line), and is left out by a
+        // lenient reader, which still gets everything else.
+        let mut broken = stored.clone();
+        broken.changes.insert(3, StoredChange { hash: ChangeHash([9; 32]), data: vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3] });
+        let err = broken.rebuild().unwrap_err();
+        assert!(err.contains("does not parse"), "{err}");
+        let (lenient, errors) = broken.rebuild_lenient().unwrap();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(lenient.text(&text).unwrap(), "Stage report, week 3");
+        let mut misfiled = stored.clone();
+        misfiled.changes[0].hash = ChangeHash([7; 32]);
+        let err = misfiled.rebuild().unwrap_err();
+        assert!(err.contains("is another change"), "{err}");
+    }
+
+    #[tokio::test]
     async fn an_unknown_document_loads_as_empty() {
         let s = SqliteStorage::in_memory().await.unwrap();
         assert!(
