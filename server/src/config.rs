@@ -98,6 +98,10 @@ pub struct Limits {
     /// Sync messages one connection may send back to back before the rate applies.
     #[arg(long, env = "FOLIO_SYNC_BURST", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..))]
     pub sync_burst: u32,
+    /// A document's changes stored since its snapshot are compacted into a
+    /// new one once they weigh this many bytes and more than the snapshot.
+    #[arg(long, env = "FOLIO_COMPACT_BYTES", default_value_t = 1024 * 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub compact_bytes: u64,
 }
 
 impl Limits {
@@ -125,6 +129,7 @@ impl Default for Limits {
             max_held_bytes: 8 * 1024 * 1024,
             sync_rate: 100,
             sync_burst: 200,
+            compact_bytes: 1024 * 1024,
         }
     }
 }

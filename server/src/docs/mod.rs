@@ -89,7 +89,7 @@ pub fn stored_id(id: &WireId) -> DocumentId {
 /// callers that prepare a change on top of it and then send it to the actor
 /// like any peer (`POST /api/v1/documents/{doc}/edits`).
 pub async fn load_stored(state: &AppState, id: &DocumentId) -> Result<automerge::Automerge, DocError> {
-    actor::load(state, id).await.map(|(doc, _)| doc).map_err(|detail| DocError::Load { id: id.to_string(), detail })
+    actor::load(state, id).await.map(|loaded| loaded.doc).map_err(|detail| DocError::Load { id: id.to_string(), detail })
 }
 
 /// Hands changes the server authored to the actor of `record` (starting it
@@ -135,7 +135,7 @@ impl DocRegistry {
         if let Some(h) = self.get(&wire) {
             return Ok(h);
         }
-        let (doc, uncompacted) = actor::load(state, &record.id)
+        let loaded = actor::load(state, &record.id)
             .await
             .map_err(|detail| DocError::Load { id: record.id.to_string(), detail })?;
         let mut map = self.actors.lock().unwrap_or_else(|e| e.into_inner());
@@ -147,7 +147,7 @@ impl DocRegistry {
         map.insert(wire, handle.clone());
         drop(map);
         state.metrics().documents_open.fetch_add(1, Ordering::Relaxed);
-        let actor = actor::DocActor::new(state.clone(), record.clone(), wire, doc, uncompacted);
+        let actor = actor::DocActor::new(state.clone(), record.clone(), wire, loaded);
         tokio::spawn(actor.run(rx, self.clone(), IDLE_UNLOAD));
         Ok(handle)
     }

@@ -188,3 +188,26 @@ async fn sync_without_credentials_is_refused_before_the_upgrade() {
     assert_eq!(response.status(), 401);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_document_typed_into_is_compacted_as_it_goes_and_loads_whole() {
+    // With a floor of one byte, the changes since the snapshot are compacted
+    // as soon as they outweigh it.
+    let server = TestServer::start_with(|c| c.limits.compact_bytes = 1).await;
+    let olga = account(&server, "olga@example.org").await;
+    let doc = create_portfolio(&server, &olga, "Draft 0").await;
+    let mut a = SyncClient::with_cookie(&server, &olga).await;
+    a.find(doc).await;
+    a.until(|c| title(c, &doc).as_deref() == Some("Draft 0")).await;
+    for i in 1..=20 {
+        set_title(&mut a, &doc, &format!("Draft {i}")).await;
+        a.drain(Duration::from_millis(30)).await;
+    }
+    a.drain(Duration::from_millis(300)).await;
+    let stored_doc = server.state.storage().load_document(&stored(&doc)).await.unwrap();
+    assert!(stored_doc.snapshot.is_some(), "no snapshot after 20 edits");
+    assert!(stored_doc.changes.len() < 20, "{} changes still stored one by one", stored_doc.changes.len());
+    let rebuilt = stored_doc.rebuild().unwrap();
+    assert_eq!(rebuilt.get_heads(), a.repo.doc_mut(&doc).unwrap().get_heads());
+    server.stop().await;
+}
