@@ -89,8 +89,6 @@ const RELAY_EVERY: Duration = Duration::from_millis(10);
 /// Compact after this many stored changes, when the structure changes.
 const COMPACT_EVERY: usize = 500;
 
-
-
 /// Most sync messages judged and committed together. Large because each
 /// batch ends with one fsync and one broadcast (see `broadcast`): on a busy
 /// document most queued messages are peers' head announcements, and taking

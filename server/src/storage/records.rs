@@ -142,10 +142,9 @@ impl StoredDocument {
     /// One call, not one per change: automerge 0.12 walks the text a batch
     /// of changes touches once per call, so loading a typing session's
     /// changes one by one is quadratic in its length (20,000 uncompacted
-    /// keystrokes: 32.6 s one by one, 0.12 s at once, on this machine). A
-    /// typing session is compacted only when its document's structure
-    /// changes or its actor unloads, so after a crash that is what a busy
-    /// document's next load finds. Each change is parsed and its hash
+    /// keystrokes: 32.6 s one by one, 0.12 s at once, on this machine), and
+    /// what a busy document's next load finds after a crash is every
+    /// keystroke since its last compaction. Each change is parsed and its hash
     /// checked against the one it is stored under first (`load_incremental`
     /// would skip a chunk that does not parse, and everything after it,
     /// with only a log line).
