@@ -80,6 +80,11 @@ impl Pace {
 
     /// How long to read before the next edit is due.
     fn wait(&self, now: Instant, end: Instant, in_flight: usize) -> Duration {
+        if self.done() {
+            // Nothing more to type: read as messages come (not every
+            // millisecond), noticing within 50 ms that everyone is done.
+            return end.saturating_duration_since(now).min(Duration::from_millis(50));
+        }
         match self.period {
             Some(_) => self.next.saturating_duration_since(now).min(end.saturating_duration_since(now)),
             None if in_flight < self.window => self.next.saturating_duration_since(now).max(Duration::from_millis(1)),
